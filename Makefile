@@ -1,0 +1,186 @@
+# sif: suspend image format support for a xapi-style toolstack.
+#
+# Sources are found by their place, so a new file needs no edit here:
+#   lib/*.c restore/*.c        -> libsif (shared + static)
+#   schema/*.sql migrations/*.sql -> embedded in libsif
+#   plugin/*.c                 -> one loadable plugin each
+#   cli/*.c                    -> the `sif` command
+#   tests/test_*.c             -> one cmocka binary each (with tests/support/*.c)
+#   tests/plugins/*.c          -> deliberately good and bad plugins for the loader tests
+#   tests/gen_*.c              -> fixture generators
+#   tests/fuzz_*.c             -> libFuzzer targets (make fuzz)
+#   tests/t_*.sh               -> end-to-end scripts run by make check
+# The build tree mirrors an install: bin/, lib/, lib/sif/plugins/.
+
+VERSION   := 0.1.0
+SOVERSION := 0
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+B         ?= build
+CC        ?= cc
+
+PKGS        := sqlite3 libxml-2.0 json-c ext2fs xencontrol xenguest xenstore zlib
+PKG_CFLAGS  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Wall -Wextra -Werror \
+	-fPIC -fvisibility=default -Iinclude -Itests/support -I$(B)/gen $(PKG_CFLAGS) \
+	-DSIF_VERSION='"$(VERSION)"' -DSIF_PREFIX='"$(PREFIX)"' $(SANFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
+
+ifeq ($(SAN),1)
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+endif
+
+LIB_SRC    := $(sort $(wildcard lib/*.c restore/*.c))
+SQL_SRC    := $(sort $(wildcard schema/*.sql)) $(sort $(wildcard migrations/*.sql))
+CLI_SRC    := $(sort $(wildcard cli/*.c))
+PLUGIN_SRC := $(sort $(wildcard plugin/*.c))
+TEST_SRC   := $(sort $(wildcard tests/test_*.c))
+TSUP_SRC   := $(sort $(wildcard tests/support/*.c))
+TPLUG_SRC  := $(sort $(wildcard tests/plugins/*.c))
+GEN_SRC    := $(sort $(wildcard tests/gen_*.c))
+FUZZ_SRC   := $(sort $(wildcard tests/fuzz_*.c))
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/sql_embed.o
+CLI_OBJ  := $(CLI_SRC:%.c=$(B)/obj/%.o)
+TSUP_OBJ := $(TSUP_SRC:%.c=$(B)/obj/%.o)
+
+LIBSIF_A  := $(B)/lib/libsif.a
+LIBSIF_SO := $(B)/lib/libsif.so.$(SOVERSION)
+SIF_BIN   := $(B)/bin/sif
+PLUGINS   := $(PLUGIN_SRC:plugin/%.c=$(B)/lib/sif/plugins/%.so)
+TESTS     := $(TEST_SRC:tests/%.c=$(B)/tests/%)
+TPLUGINS  := $(TPLUG_SRC:tests/plugins/%.c=$(B)/tests/plugins/%.so)
+GENS      := $(GEN_SRC:tests/%.c=$(B)/tests/%)
+
+.PHONY: all check check-run demo demo-run asan bench fuzz fuzz-build install \
+	uninstall clean deps crashtest tests
+
+all: $(LIBSIF_A) $(LIBSIF_SO) $(B)/lib/libsif.so $(SIF_BIN) $(PLUGINS) $(B)/sif.pc
+
+tests: all $(TESTS) $(TPLUGINS) $(GENS)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/gen/sql_embed.c: scripts/embed-sql.sh $(SQL_SRC)
+	@mkdir -p $(dir $@)
+	sh scripts/embed-sql.sh $(SQL_SRC) > $@.tmp && mv $@.tmp $@
+
+$(B)/obj/gen/sql_embed.o: $(B)/gen/sql_embed.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIBSIF_A): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(LIBSIF_SO): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) -shared -Wl,-soname,libsif.so.$(SOVERSION) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -ldl
+
+$(B)/lib/libsif.so: $(LIBSIF_SO)
+	ln -sf libsif.so.$(SOVERSION) $@
+
+$(SIF_BIN): $(CLI_OBJ) $(LIBSIF_SO) $(B)/lib/libsif.so
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) -L$(B)/lib -lsif -Wl,-rpath,'$$ORIGIN/../lib' \
+		$(PKG_LIBS) -ldl
+
+# Plugins take everything from the host through their entry point; they
+# link against nothing of libsif.
+$(B)/lib/sif/plugins/%.so: plugin/%.c include/sif/plugin.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -shared $(ALL_LDFLAGS) -o $@ $<
+
+$(B)/tests/plugins/%.so: tests/plugins/%.c include/sif/plugin.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -shared $(ALL_LDFLAGS) -o $@ $<
+
+$(B)/tests/test_%: $(B)/obj/tests/test_%.o $(TSUP_OBJ) $(LIBSIF_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TSUP_OBJ) $(LIBSIF_A) $(CMOCKA_LIBS) $(PKG_LIBS) -ldl
+
+$(B)/tests/gen_%: $(B)/obj/tests/gen_%.o $(LIBSIF_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBSIF_A) $(PKG_LIBS) -ldl
+
+$(B)/sif.pc: sif.pc.in Makefile
+	@mkdir -p $(dir $@)
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
+
+# --- the two commands a new machine needs -------------------------------
+
+deps:
+	@sh scripts/deps.sh
+
+check: deps
+	@$(MAKE) --no-print-directory check-run
+
+check-run: tests
+	@sh tests/run.sh $(B)
+
+demo: deps
+	@$(MAKE) --no-print-directory demo-run
+
+demo-run: all $(GENS)
+	@sh scripts/demo.sh $(B)
+
+# --- more ----------------------------------------------------------------
+
+asan: deps
+	@$(MAKE) --no-print-directory B=build-asan SAN=1 CFLAGS='-O1 -g' check-run
+
+crashtest: deps
+	@$(MAKE) --no-print-directory tests
+	@SIF_CRASH_KILLS=200 sh tests/crashtest.sh $(B)
+
+bench: deps
+	@$(MAKE) --no-print-directory all $(GENS)
+	@sh bench/run.sh $(B)
+
+FUZZ_SECONDS ?= 60
+FUZZ_B := build-fuzz
+FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@sh tests/fuzz.sh $(FUZZ_B) $(FUZZ_SECONDS)
+
+fuzz-build:
+	@$(MAKE) --no-print-directory B=$(FUZZ_B) CC=clang SANFLAGS='$(FUZZ_FLAGS)' \
+		CFLAGS='-O1 -g' $(FUZZ_SRC:tests/%.c=$(FUZZ_B)/fuzz/%) $(FUZZ_B)/tests/gen_fuzzseeds
+
+$(B)/fuzz/fuzz_%: $(B)/obj/tests/fuzz_%.o $(LIBSIF_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(SANFLAGS) -fsanitize=fuzzer -o $@ $< $(LIBSIF_A) $(PKG_LIBS) -ldl
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/sif/plugins \
+		$(DESTDIR)$(PREFIX)/include/sif $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man7
+	install -m 755 $(SIF_BIN) $(DESTDIR)$(PREFIX)/bin/sif
+	install -m 755 $(LIBSIF_SO) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libsif.so.$(SOVERSION) $(DESTDIR)$(PREFIX)/lib/libsif.so
+	install -m 644 $(LIBSIF_A) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(PLUGINS) $(DESTDIR)$(PREFIX)/lib/sif/plugins/
+	install -m 644 include/sif/*.h $(DESTDIR)$(PREFIX)/include/sif/
+	install -m 644 $(B)/sif.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -m 644 docs/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 docs/*.7 $(DESTDIR)$(PREFIX)/share/man/man7/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/sif $(DESTDIR)$(PREFIX)/lib/libsif.* \
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig/sif.pc
+	rm -rf $(DESTDIR)$(PREFIX)/include/sif $(DESTDIR)$(PREFIX)/lib/sif
+	cd docs && for m in *.1; do rm -f $(DESTDIR)$(PREFIX)/share/man/man1/$$m; done
+	cd docs && for m in *.7; do rm -f $(DESTDIR)$(PREFIX)/share/man/man7/$$m; done
+
+clean:
+	rm -rf build build-asan build-fuzz tests/out bench/out
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
