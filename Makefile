@@ -66,6 +66,8 @@ TESTS     := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 TPLUGINS  := $(TPLUG_SRC:tests/plugins/%.c=$(B)/tests/plugins/%.so)
 GENS      := $(GEN_SRC:tests/%.c=$(B)/tests/%)
 
+.SECONDARY:
+
 .PHONY: all check check-run demo demo-run asan bench fuzz fuzz-build install \
 	uninstall clean deps crashtest tests
 
