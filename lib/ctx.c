@@ -162,6 +162,16 @@ static int valid_field_name(const char *s)
 	return 1;
 }
 
+static int valid_id(const char *s)
+{
+	if (!s || !*s)
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_')
+			return 0;
+	return 1;
+}
+
 static const struct sif_migration *plugin_migration(const struct sif_plugin *p,
 						    const char *id)
 {
@@ -191,7 +201,7 @@ static int check_plugin(struct sif_ctx *ctx, const struct sif_plugin *p,
 	for (i = 0; i < p->nmigrations; i++) {
 		const struct sif_migration *m = &p->migrations[i];
 
-		if (!valid_field_name(m->id) || !m->sql)
+		if (!valid_id(m->id) || !m->sql)
 			return sif_errf(err, SIF_EREFUSED,
 					"plugin '%s': migration %zu needs an id [A-Za-z0-9_]+ and SQL",
 					p->name, i);

@@ -77,7 +77,7 @@ int sif_ctx_load_plugin(struct sif_ctx *ctx, const char *path, struct sif_err *e
 		goto out;
 	}
 	if (ctx_register_plugin(ctx, p, real, h, err) < 0) {
-		sif_err_prefix(err, "plugin %s", path);
+		sif_err_prefix(err, "%s", path);
 		goto out;
 	}
 	h = NULL;           /* the ctx owns it now */
