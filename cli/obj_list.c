@@ -63,9 +63,12 @@ static int pick_fields(struct cli *cli, struct sif_db *db, const char *cls,
 			const struct sif_field *f = sif_ctx_field_cli(ctx, cls, tok);
 
 			if (!f) {
+				int rc = cli_usage_error(cli, NULL,
+							 "%s has no field '%s' (see sif datamodel %s)",
+							 cls, tok, cls);
+
 				free(copy);
-				return cli_usage_error(cli, NULL, "%s has no field '%s' (see sif datamodel %s)",
-						       cls, tok, cls);
+				return rc;
 			}
 			if (ls->nfields < nf)
 				ls->fields[ls->nfields++] = f;
