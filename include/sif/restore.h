@@ -11,6 +11,7 @@
 #include <stdbool.h>
 
 #include "sif/err.h"
+#include "sif/sexpr.h"
 
 #define SIF_PLATFORMDATA_KEY "suspend-image-format"
 
@@ -54,5 +55,39 @@ const char *sif_format_name(const char *value);
  */
 int sif_parse_xen_version(const char *v, unsigned *major, unsigned *minor,
 			  struct sif_err *err);
+
+/*
+ * A restore plan: the decision taken on the pool DB's records through the
+ * plugins' hooks, and the platformdata handed to the domain-restore side:
+ * the VM's platform map without any suspend-image-format an admin put there,
+ * then the keys the hooks add.
+ */
+struct sif_ctx;
+struct sif_db;
+
+struct sif_restore_plan {
+	enum sif_restore_context context;
+	char *vm_ref, *vm_uuid;
+	char *vdi_ref, *vdi_uuid;      /* resume: VM.suspend_VDI */
+	char *vdi_format;              /* its suspend_image_format, NULL when absent */
+	char *host_ref, *host_uuid;    /* migrate-receive: the sending host */
+	struct sif_strlist platformdata;
+	struct sif_restore_decision decision;
+	bool decided;                  /* a hook asked for the decision */
+};
+
+/*
+ * Resume: vm_uuid names a Suspended VM with a suspend VDI.  Migrate-receive:
+ * host_uuid names the sending host; vm_uuid may be NULL (a VM not yet in
+ * this pool's DB).  Runs the hooks of every loaded plugin.
+ */
+int sif_restore_plan_make(struct sif_ctx *ctx, struct sif_db *db,
+			  enum sif_restore_context context, const char *vm_uuid,
+			  const char *host_uuid, struct sif_restore_plan *plan,
+			  struct sif_err *err);
+void sif_restore_plan_free(struct sif_restore_plan *plan);
+
+/* The value of a platformdata key, or NULL. */
+const char *sif_platformdata_get(const struct sif_strlist *pd, const char *key);
 
 #endif
