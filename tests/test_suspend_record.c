@@ -16,6 +16,7 @@
 #include "sif/migrate.h"
 #include "sif/restore.h"
 #include "sif/suspend.h"
+#include "dbutil.h"
 #include "testutil.h"
 
 struct fx {
@@ -24,17 +25,6 @@ struct fx {
 	struct sif_db *db;
 	char running[64], halted[64], user_vdi[64];
 };
-
-static void first(struct sif_db *db, const char *sql, char out[64])
-{
-	struct sif_stmt *st;
-	struct sif_err err;
-
-	assert_int_equal(sif_db_prepare(db, sql, &st, &err), 0);
-	assert_int_equal(sif_stmt_step(st, &err), SIF_ROW);
-	snprintf(out, 64, "%s", sif_stmt_text(st, 0));
-	sif_stmt_finalize(st);
-}
 
 static int setup(void **state)
 {
@@ -50,9 +40,9 @@ static int setup(void **state)
 	assert_int_equal(sif_ctx_load_plugin_dir(fx->ctx, fx->pdir, &err), 0);
 	assert_int_equal(sif_db_open(fx->path, 0, &fx->db, &err), 0);
 	assert_int_equal(sif_migrate(fx->ctx, fx->db, false, NULL, NULL, NULL, &err), 0);
-	first(fx->db, "SELECT uuid FROM VM WHERE power_state = 'Running'", fx->running);
-	first(fx->db, "SELECT uuid FROM VM WHERE power_state = 'Halted'", fx->halted);
-	first(fx->db, "SELECT uuid FROM VDI WHERE type = 'user'", fx->user_vdi);
+	tu_db_text(fx->db, "SELECT uuid FROM VM WHERE power_state = 'Running'", fx->running);
+	tu_db_text(fx->db, "SELECT uuid FROM VM WHERE power_state = 'Halted'", fx->halted);
+	tu_db_text(fx->db, "SELECT uuid FROM VDI WHERE type = 'user'", fx->user_vdi);
 	*state = fx;
 	return 0;
 }
@@ -71,26 +61,9 @@ static int teardown(void **state)
 	return 0;
 }
 
-static long count(struct sif_db *db, const char *sql)
-{
-	struct sif_stmt *st;
-	struct sif_err err;
-	long n;
-
-	assert_int_equal(sif_db_prepare(db, sql, &st, &err), 0);
-	assert_int_equal(sif_stmt_step(st, &err), SIF_ROW);
-	n = (long)sif_stmt_int(st, 0);
-	sif_stmt_finalize(st);
-	return n;
-}
-
 static void snapshot(struct fx *fx)
 {
-	size_t len;
-	char *d = tu_read_file(fx->path, &len);
-
-	assert_int_equal(tu_write_file(fx->copy, d, len), 0);
-	free(d);
+	tu_copy_file(fx->path, fx->copy);
 }
 
 static void records_raw_suspend(void **state)
@@ -107,12 +80,12 @@ static void records_raw_suspend(void **state)
 		      "suspend_image_format = 'raw' AND virtual_size = '4096' AND "
 		      "location = '/var/run/sr/img' AND sm_config = '((''vmhint'' ''%s''))'",
 		      vdi, fx->running);
-	assert_int_equal(count(fx->db, sql), 1);
+	assert_int_equal(tu_db_count(fx->db, sql), 1);
 	free(sql);
 	sql = tu_strf("SELECT count(*) FROM VM v JOIN VDI d ON v.suspend_VDI = d._ref WHERE "
 		      "v.uuid = '%s' AND d.uuid = '%s' AND v.power_state = 'Suspended' AND "
 		      "v.resident_on = 'OpaqueRef:NULL'", fx->running, vdi);
-	assert_int_equal(count(fx->db, sql), 1);
+	assert_int_equal(tu_db_count(fx->db, sql), 1);
 	free(sql);
 	/* and the resume of that VM takes the plain path */
 	assert_int_equal(sif_restore_plan_make(fx->ctx, fx->db, SIF_RESTORE_RESUME, fx->running,
@@ -170,7 +143,7 @@ static void write_failure_at_every_write(void **state)
 			break;
 		/* a hot journal left by a failed commit is rolled back by the next reader */
 		assert_int_equal(sif_db_open(fx->path, 0, &fx->db, &err), 0);
-		assert_true(count(fx->db, "SELECT count(*) FROM VM") > 0);
+		assert_true(tu_db_count(fx->db, "SELECT count(*) FROM VM") > 0);
 		sif_db_close(fx->db);
 		fx->db = NULL;
 		if (!tu_files_equal(fx->path, fx->copy))
@@ -178,7 +151,7 @@ static void write_failure_at_every_write(void **state)
 	}
 	assert_true(k > 0 && k < 1000);
 	assert_int_equal(sif_db_open(fx->path, 0, &fx->db, &err), 0);
-	assert_int_equal(count(fx->db, "SELECT count(*) FROM VDI WHERE suspend_image_format = 'raw'"), 1);
+	assert_int_equal(tu_db_count(fx->db, "SELECT count(*) FROM VDI WHERE suspend_image_format = 'raw'"), 1);
 }
 
 int main(void)
