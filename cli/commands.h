@@ -7,6 +7,7 @@
 int cmd_datamodel(struct cli *cli, struct cli_args *a);
 int cmd_db_init(struct cli *cli, struct cli_args *a);
 int cmd_db_migrate(struct cli *cli, struct cli_args *a);
+int cmd_db_upgrade(struct cli *cli, struct cli_args *a);
 int cmd_db_version(struct cli *cli, struct cli_args *a);
 int cmd_host_list(struct cli *cli, struct cli_args *a);
 int cmd_plugin_list(struct cli *cli, struct cli_args *a);
@@ -18,6 +19,7 @@ int cmd_vm_param_get(struct cli *cli, struct cli_args *a);
 
 /* Option tables shared by several commands. */
 extern const struct cli_opt db_migrate_opts[];
+extern const struct cli_opt db_upgrade_opts[];
 extern const struct cli_opt json_opts[];
 extern const struct cli_opt obj_list_opts[];
 extern const struct cli_opt param_get_opts[];

@@ -135,7 +135,8 @@ struct reader {
 	struct sif_strbuf seen_tables;  /* "\0name\0name\0..." */
 
 	/* rows */
-	struct sif_strbuf row_text;
+	const char *n_ref, *n_ctime, *n_mtime;  /* interned names: compared by pointer */
+	struct sif_strbuf ref;
 	struct sif_statedb_attr *attrs;
 	size_t attrs_cap;
 	struct sif_strbuf prev_ref, scratch;
@@ -201,24 +202,11 @@ static void fail_visitor(struct reader *r)
 	stop(r);
 }
 
-static bool is_int64(const char *s)
-{
-	char *end;
-
-	if (!*s || (*s != '-' && (*s < '0' || *s > '9')))
-		return false;
-	errno = 0;
-	(void)strtoll(s, &end, 10);
-	return !*end && errno != ERANGE;
-}
-
-/* Copy the SAX attributes into r->row_text / r->attrs (NUL terminated values). */
-static int take_attrs(struct reader *r, struct sif_strbuf *text, int n,
-		      const xmlChar **a)
+/* Point r->attrs at the SAX attributes (values stay in libxml2's buffer). */
+static int take_attrs(struct reader *r, int n, const xmlChar **a)
 {
 	int i;
 
-	sif_strbuf_reset(text);
 	if ((size_t)n > r->attrs_cap) {
 		size_t cap = (size_t)n * 2;
 		struct sif_statedb_attr *p = realloc(r->attrs, cap * sizeof(*p));
@@ -229,18 +217,33 @@ static int take_attrs(struct reader *r, struct sif_strbuf *text, int n,
 		r->attrs_cap = cap;
 	}
 	for (i = 0; i < n; i++) {
-		size_t len = (size_t)(a[5 * i + 4] - a[5 * i + 3]);
-
 		r->attrs[i].name = (const char *)a[5 * i];
-		r->attrs[i].len = len;
-		r->attrs[i].value = (const char *)(uintptr_t)text->len;   /* fixed below */
-		if (sif_strbuf_add(text, a[5 * i + 3], len) < 0 ||
-		    sif_strbuf_addc(text, '\0') < 0)
-			return -1;
+		r->attrs[i].value = (const char *)a[5 * i + 3];
+		r->attrs[i].len = (size_t)(a[5 * i + 4] - a[5 * i + 3]);
 	}
-	for (i = 0; i < n; i++)
-		r->attrs[i].value = text->p + (uintptr_t)r->attrs[i].value;
 	return 0;
+}
+
+/* A decimal Int64 as xapi's Int64.of_string reads the generation counts. */
+static bool is_int64_n(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	if (n && s[0] == '-')
+		i = 1;
+	if (i == n || n - i > 19)
+		return false;
+	for (; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	if (n - (s[0] == '-') == 19) {
+		/* beyond +-9223372036854775807(8)? */
+		const char *d = s + (s[0] == '-');
+
+		return memcmp(d, s[0] == '-' ? "9223372036854775808" :
+			      "9223372036854775807", 19) <= 0;
+	}
+	return true;
 }
 
 static enum sif_xapi_kind column_kind(struct reader *r, const char *col)
@@ -251,7 +254,7 @@ static enum sif_xapi_kind column_kind(struct reader *r, const char *col)
 		if (r->kinds.name[i] == col)
 			return (enum sif_xapi_kind)r->kinds.kind[i];
 		if (!r->kinds.name[i]) {
-			enum sif_xapi_kind k = r->v->kind(r->u, r->table.name, col);
+			enum sif_xapi_kind k = r->v->kind(r->v->kind_u, r->table.name, col);
 
 			r->kinds.name[i] = col;
 			r->kinds.kind[i] = (unsigned char)k;
@@ -259,7 +262,7 @@ static enum sif_xapi_kind column_kind(struct reader *r, const char *col)
 		}
 		i = (i + 1) & (KIND_CACHE - 1);
 	} while (i != h);
-	return r->v->kind(r->u, r->table.name, col);
+	return r->v->kind(r->v->kind_u, r->table.name, col);
 }
 
 static int check_value(struct reader *r, const struct sif_statedb_attr *a)
@@ -268,7 +271,8 @@ static int check_value(struct reader *r, const struct sif_statedb_attr *a)
 	size_t bad;
 	int rc;
 
-	if (sif_xapi_check_protected(a->value, a->len, &bad) < 0)
+	if (memchr(a->value, '%', a->len) &&
+	    sif_xapi_check_protected(a->value, a->len, &bad) < 0)
 		return sif_errf(r->err, SIF_EFORMAT,
 				"column %s: invalid whitespace escape at value offset %zu "
 				"(a '%%' must be followed by one of . t n r %% _)",
@@ -323,10 +327,10 @@ static int check_ref(struct reader *r, const char *ref)
 static void on_row(struct reader *r, int n, const xmlChar **a)
 {
 	struct sif_statedb_row row = { .table = &r->table, .index = r->table.nrows };
-	const char *ctime = NULL, *mtime = NULL;
+	const struct sif_statedb_attr *ref = NULL, *ctime = NULL, *mtime = NULL;
 	int i;
 
-	if (take_attrs(r, &r->row_text, n, a) < 0) {
+	if (take_attrs(r, n, a) < 0) {
 		fail(r, "out of memory");
 		return;
 	}
@@ -336,22 +340,31 @@ static void on_row(struct reader *r, int n, const xmlChar **a)
 	for (i = 0; i < n; i++) {
 		const char *nm = r->attrs[i].name;
 
-		if (!strcmp(nm, "ref"))
-			row.ref = r->attrs[i].value;
-		else if (!strcmp(nm, "__ctime"))
-			ctime = r->attrs[i].value;
-		else if (!strcmp(nm, "__mtime"))
-			mtime = r->attrs[i].value;
+		if (nm == r->n_ref)
+			ref = &r->attrs[i];
+		else if (nm == r->n_ctime)
+			ctime = &r->attrs[i];
+		else if (nm == r->n_mtime)
+			mtime = &r->attrs[i];
 	}
 	sif_err_clear(r->err);
+	if (ref) {
+		sif_strbuf_reset(&r->ref);
+		if (sif_strbuf_add(&r->ref, ref->value, ref->len) < 0) {
+			fail(r, "out of memory");
+			return;
+		}
+		row.ref = r->ref.p;
+	}
 	if (!row.ref) {
 		sif_errf(r->err, SIF_EFORMAT, "row has no ref attribute");
 		goto bad;
 	}
-	if ((ctime && !is_int64(ctime)) || (mtime && !is_int64(mtime))) {
-		sif_errf(r->err, SIF_EFORMAT, "%s=\"%s\" is not an integer",
-			 ctime && !is_int64(ctime) ? "__ctime" : "__mtime",
-			 ctime && !is_int64(ctime) ? ctime : mtime);
+	if (ctime && !is_int64_n(ctime->value, ctime->len))
+		mtime = ctime;
+	if (mtime && !is_int64_n(mtime->value, mtime->len)) {
+		sif_errf(r->err, SIF_EFORMAT, "%s=\"%.*s\" is not an integer", mtime->name,
+			 (int)mtime->len, mtime->value);
 		goto bad;
 	}
 	if (r->collecting) {
@@ -370,12 +383,12 @@ static void on_row(struct reader *r, int n, const xmlChar **a)
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		const char *val = r->attrs[i].value;
+		const struct sif_statedb_attr *at = &r->attrs[i];
 
 		/* xapi writes these three unprotected (db_xml.ml, the row preamble) */
-		if (val == row.ref || val == ctime || val == mtime)
+		if (at == ref || at == ctime || at == mtime)
 			continue;
-		if (check_value(r, &r->attrs[i]) < 0)
+		if (check_value(r, at) < 0)
 			goto bad;
 	}
 	if (check_ref(r, row.ref) < 0)
@@ -439,7 +452,7 @@ static int manifest_int(struct reader *r, const char *key, long long *out)
 	}
 	errno = 0;
 	*out = strtoll(val, &end, 10);
-	if (!is_int64(val) || *end) {
+	if (!is_int64_n(val, strlen(val)) || *end) {
 		fail(r, "manifest: %s=\"%s\" is not an integer", key, val);
 		return -1;
 	}
@@ -700,7 +713,7 @@ static void reader_free(struct reader *r)
 	sif_strbuf_free(&r->pair_text);
 	sif_strbuf_free(&r->table_name);
 	sif_strbuf_free(&r->seen_tables);
-	sif_strbuf_free(&r->row_text);
+	sif_strbuf_free(&r->ref);
 	sif_strbuf_free(&r->prev_ref);
 	sif_strbuf_free(&r->scratch);
 	refset_free(&r->refs);
@@ -728,7 +741,15 @@ static int feed(struct reader *r, const char *buf, size_t n, bool terminate)
 		r->ctxt = xmlCreatePushParserCtxt(&sax, r, NULL, 0, r->name);
 		if (!r->ctxt)
 			return sif_errf(r->err, SIF_ENOMEM, "%s: cannot create XML parser", r->name);
-		xmlCtxtUseOptions(r->ctxt, XML_PARSE_NONET);
+		/* HUGE lifts libxml2's 10 MB cap on an attribute value: xapi has
+		 * none (SR.VDIs of a large SR); no DTD is read, so no entity
+		 * expansion can abuse it. */
+		xmlCtxtUseOptions(r->ctxt, XML_PARSE_NONET | XML_PARSE_HUGE);
+		r->n_ref = (const char *)xmlDictLookup(r->ctxt->dict, BAD_CAST "ref", -1);
+		r->n_ctime = (const char *)xmlDictLookup(r->ctxt->dict, BAD_CAST "__ctime", -1);
+		r->n_mtime = (const char *)xmlDictLookup(r->ctxt->dict, BAD_CAST "__mtime", -1);
+		if (!r->n_ref || !r->n_ctime || !r->n_mtime)
+			return sif_errf(r->err, SIF_ENOMEM, "out of memory");
 	}
 	rc = xmlParseChunk(r->ctxt, buf, (int)n, terminate);
 	if (r->stopped)

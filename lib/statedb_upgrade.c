@@ -19,18 +19,30 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bgwrite.h"
 #include "sif/io.h"
 #include "sif/statedb.h"
 #include "sif/strbuf.h"
 
 #define MAX_FIELDS 16
 #define COPY_BUF (1u << 20)
+#define NAME_CACHE 512
+
+/* What a column name is to the current table's fields, cached by the
+ * parser's interned name pointer (strcmp per attribute per row is the
+ * upgrade's largest cost otherwise). */
+struct name_info {
+	const char *name;
+	bool preamble;
+	signed char cmp[MAX_FIELDS];    /* sign of strcmp(name, field column) */
+};
 
 struct insertion {
 	uint64_t at;            /* absolute input offset */
@@ -47,7 +59,7 @@ struct upgrade {
 
 	struct sif_atomic_file af;
 	bool out_open;
-	struct sif_strbuf outbuf;       /* batches small writes */
+	struct bgwrite *bg;             /* writes af.fd while we parse */
 
 	/* Input bytes [win_off, win_off + win.len) of which those before `done`
 	 * are already written (or, before the output exists, skipped). */
@@ -56,6 +68,7 @@ struct upgrade {
 
 	const struct sif_statedb_field *cur[MAX_FIELDS];   /* fields of the current table */
 	size_t ncur;
+	struct name_info names[NAME_CACHE];
 	uint64_t *spans;                /* per attribute: start, end (absolute) */
 	size_t spans_cap;
 	struct sif_strbuf text;
@@ -63,32 +76,11 @@ struct upgrade {
 
 /* --- output ----------------------------------------------------------- */
 
-static int out_flush(struct upgrade *g, struct sif_err *err)
-{
-	if (!g->outbuf.len)
-		return 0;
-	if (sif_write_exact(g->af.fd, g->outbuf.p, g->outbuf.len, g->af.tmp, err) < 0)
-		return -1;
-	g->st->bytes_out += g->outbuf.len;
-	sif_strbuf_reset(&g->outbuf);
-	return 0;
-}
-
 static int out_put(struct upgrade *g, const char *p, size_t n, struct sif_err *err)
 {
 	if (!g->out_open)
 		return 0;
-	if (g->outbuf.len + n > COPY_BUF && out_flush(g, err) < 0)
-		return -1;
-	if (n >= COPY_BUF) {
-		if (sif_write_exact(g->af.fd, p, n, g->af.tmp, err) < 0)
-			return -1;
-		g->st->bytes_out += n;
-		return 0;
-	}
-	if (sif_strbuf_add(&g->outbuf, p, n) < 0)
-		return sif_errf(err, SIF_ENOMEM, "out of memory");
-	return 0;
+	return bgw_put(g->bg, p, n, err);
 }
 
 /* Create the temp output and copy the input's first `upto` bytes into it
@@ -96,9 +88,6 @@ static int out_put(struct upgrade *g, const char *p, size_t n, struct sif_err *e
 static int out_open(struct upgrade *g, uint64_t upto, struct sif_err *err)
 {
 	struct stat st;
-	char *buf = NULL;
-	uint64_t done = 0;
-	int fd = -1, rc = -1;
 
 	if (g->out_open || !g->target)
 		return 0;
@@ -107,38 +96,9 @@ static int out_open(struct upgrade *g, uint64_t upto, struct sif_err *err)
 	if (sif_atomic_open(&g->af, g->target, st.st_mode & 07777, err) < 0)
 		return -1;
 	g->out_open = true;
-	if (!upto)
-		return 0;
-	fd = open(g->path, O_RDONLY | O_CLOEXEC);
-	buf = malloc(COPY_BUF);
-	if (fd < 0 || !buf) {
-		sif_errno(err, SIF_EIO, "reopening %s", g->path);
-		goto out;
-	}
-	while (done < upto) {
-		size_t want = upto - done < COPY_BUF ? (size_t)(upto - done) : COPY_BUF;
-		ssize_t got = pread(fd, buf, want, (off_t)done);
-
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0) {
-			if (got == 0)
-				errno = EIO;
-			sif_errno(err, SIF_EIO, "rereading %s at byte %llu", g->path,
-				  (unsigned long long)done);
-			goto out;
-		}
-		if (sif_write_exact(g->af.fd, buf, (size_t)got, g->af.tmp, err) < 0)
-			goto out;
-		done += (uint64_t)got;
-	}
-	g->st->bytes_out += done;
-	rc = 0;
-out:
-	free(buf);
-	if (fd >= 0)
-		close(fd);
-	return rc;
+	if (bgw_start(&g->bg, g->af.fd, g->af.tmp, err) < 0)
+		return -1;
+	return bgw_copy_prefix(g->bg, g->path, upto, err);
 }
 
 /* Write input bytes from `done` up to absolute offset `upto` (at most the
@@ -191,6 +151,7 @@ static int on_table_begin(void *u, const struct sif_statedb_table *t, struct sif
 	(void)err;
 	g->st->tables++;
 	g->ncur = 0;
+	memset(g->names, 0, sizeof(g->names));
 	for (i = 0; i < g->o->nfields; i++)
 		if (!strcmp(g->o->fields[i].table, t->name))
 			g->cur[g->ncur++] = &g->o->fields[i];
@@ -261,42 +222,79 @@ lost:
 			"input bytes (nothing was written)");
 }
 
-static bool is_preamble(const char *name)
-{
-	return !strcmp(name, "ref") || !strcmp(name, "__ctime") || !strcmp(name, "__mtime");
-}
-
-static int check_allowed(const struct sif_statedb_field *f, const struct sif_statedb_attr *a,
-			 struct sif_err *err)
+static int check_present(struct upgrade *g, const struct sif_statedb_field *f,
+			 const struct sif_statedb_attr *a, struct sif_err *err)
 {
 	const char *const *v;
 	char list[256] = "";
 	size_t n = 0;
 
-	if (!f->allowed)
-		return 0;
-	for (v = f->allowed; *v; v++) {
-		if (sif_xapi_protected_equals(a->value, a->len, *v, strlen(*v)))
-			return 0;
-		n += (size_t)snprintf(list + n, n < sizeof(list) ? sizeof(list) - n : 0,
-				      "%s%s", v == f->allowed ? "" : ", ", *v);
-		if (n >= sizeof(list))
-			n = sizeof(list) - 1;
+	if (f->allowed) {
+		for (v = f->allowed; *v; v++) {
+			if (sif_xapi_protected_equals(a->value, a->len, *v, strlen(*v)))
+				break;
+			n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s",
+					      v == f->allowed ? "" : ", ", *v);
+			if (n >= sizeof(list))
+				n = sizeof(list) - 1;
+		}
+		if (!*v)
+			return sif_errf(err, SIF_EFORMAT,
+					"%s=\"%.*s\" is not a valid value (expected one of: %s)",
+					f->column, (int)a->len, a->value, list);
 	}
-	return sif_errf(err, SIF_EFORMAT, "%s=\"%s\" is not a valid value (expected one of: %s)",
-			f->column, a->value, list);
+	if (!f->validate)
+		return 0;
+	sif_strbuf_reset(&g->text);
+	/* the reader has checked the escaping already */
+	if (sif_xapi_unprotect(a->value, a->len, &g->text, NULL) < 0)
+		return sif_errf(err, SIF_ENOMEM, "out of memory");
+	if (f->validate(f->validate_u, g->text.p ? g->text.p : "", err) < 0) {
+		sif_err_prefix(err, "%s=\"%.*s\"", f->column, (int)a->len, a->value);
+		return -1;
+	}
+	return 0;
+}
+
+static bool is_preamble(const char *name)
+{
+	return !strcmp(name, "ref") || !strcmp(name, "__ctime") || !strcmp(name, "__mtime");
+}
+
+static const struct name_info *name_info(struct upgrade *g, const char *name)
+{
+	size_t h = ((uintptr_t)name >> 4) & (NAME_CACHE - 1), i = h, j;
+	struct name_info *ni;
+
+	while (g->names[i].name && g->names[i].name != name) {
+		i = (i + 1) & (NAME_CACHE - 1);
+		if (i == h)
+			break;  /* full: overwrite one, it is only a cache */
+	}
+	ni = &g->names[i];
+	if (ni->name == name)
+		return ni;
+	ni->name = name;
+	ni->preamble = is_preamble(name);
+	for (j = 0; j < g->ncur; j++) {
+		int c = strcmp(name, g->cur[j]->column);
+
+		ni->cmp[j] = (signed char)(c < 0 ? -1 : c > 0);
+	}
+	return ni;
 }
 
 /* Where a missing column goes: before the first column that sorts after it. */
 static struct insertion place(struct upgrade *g, const struct sif_statedb_row *r,
-			      const struct sif_statedb_field *f)
+			      size_t field)
 {
-	struct insertion ins = { .f = f };
+	struct insertion ins = { .f = g->cur[field] };
 	size_t k;
 
 	for (k = 0; k < r->nattrs; k++) {
-		if (is_preamble(r->attrs[k].name) ||
-		    strcmp(r->attrs[k].name, f->column) < 0)
+		const struct name_info *ni = name_info(g, r->attrs[k].name);
+
+		if (ni->preamble || ni->cmp[field] < 0)
 			continue;
 		if (k == 0) {
 			ins.at = g->spans[0];
@@ -350,27 +348,31 @@ static int on_row(void *u, const struct sif_statedb_row *r, struct sif_err *err)
 {
 	struct upgrade *g = u;
 	struct insertion ins[MAX_FIELDS];
-	size_t i, k, nins = 0;
+	size_t present[MAX_FIELDS], i, k, nins = 0;
 
 	g->st->rows++;
 	if (!g->ncur)
 		return 0;
 	g->st->target_rows++;
-	for (i = 0; i < g->ncur; i++) {
-		const struct sif_statedb_field *f = g->cur[i];
+	for (i = 0; i < g->ncur; i++)
+		present[i] = SIZE_MAX;
+	for (k = 0; k < r->nattrs; k++) {
+		const struct name_info *ni = name_info(g, r->attrs[k].name);
 
-		for (k = 0; k < r->nattrs; k++)
-			if (!strcmp(r->attrs[k].name, f->column))
-				break;
-		if (k < r->nattrs) {
-			if (check_allowed(f, &r->attrs[k], err) < 0)
+		for (i = 0; i < g->ncur; i++)
+			if (!ni->preamble && ni->cmp[i] == 0)
+				present[i] = k;
+	}
+	for (i = 0; i < g->ncur; i++) {
+		if (present[i] != SIZE_MAX) {
+			if (check_present(g, g->cur[i], &r->attrs[present[i]], err) < 0)
 				return -1;
 			g->st->kept++;
 			continue;
 		}
 		if (!nins && attr_spans(g, r, err) < 0)
 			return -1;
-		ins[nins++] = place(g, r, f);
+		ins[nins++] = place(g, r, i);
 	}
 	qsort(ins, nins, sizeof(*ins), by_offset);
 	for (i = 0; i < nins; i++) {
@@ -470,6 +472,7 @@ int sif_statedb_upgrade(const char *path, const struct sif_statedb_upgrade_opts 
 	struct sif_statedb_visitor v = {
 		.input = on_input, .consumed = on_consumed,
 		.table_begin = on_table_begin, .row = on_row, .kind = o->kind,
+		.kind_u = o->kind_u,
 	};
 	struct upgrade g = { .o = o, .st = st, .path = path };
 	struct stat sb;
@@ -503,8 +506,9 @@ int sif_statedb_upgrade(const char *path, const struct sif_statedb_upgrade_opts 
 	if (!in_place && out_open(&g, st->bytes_in, err) < 0)
 		goto out;
 	if (g.out_open) {
-		if (out_flush(&g, err) < 0)
+		if (bgw_finish(g.bg, err) < 0)
 			goto out;
+		st->bytes_out = bgw_bytes(g.bg);
 		if (o->backup && make_backup(&g, err) < 0)
 			goto out;
 		if (sif_atomic_commit(&g.af, err) < 0) {
@@ -520,9 +524,9 @@ int sif_statedb_upgrade(const char *path, const struct sif_statedb_upgrade_opts 
 		st->backup_path[0] = '\0';
 	rc = 0;
 out:
+	bgw_free(g.bg);
 	if (g.out_open)
 		sif_atomic_abort(&g.af);
-	sif_strbuf_free(&g.outbuf);
 	sif_strbuf_free(&g.win);
 	sif_strbuf_free(&g.text);
 	free(g.spans);

@@ -49,8 +49,12 @@ static size_t sym_len(const char *s, size_t n)
 {
 	size_t i = 0;
 
-	while (i < n && !strchr("\" \t\n()", s[i]))
-		i++;
+	for (; i < n; i++) {
+		char c = s[i];
+
+		if (c == '"' || c == ' ' || c == '\t' || c == '\n' || c == '(' || c == ')')
+			break;
+	}
 	return i;
 }
 

@@ -33,9 +33,15 @@
 /* The only schema_major_vsn sif reads (xapi's since 2008). */
 #define SIF_STATEDB_SCHEMA_MAJOR 5
 
+/*
+ * An attribute.  In rows, `value` points into the parser's buffer: `len`
+ * bytes, not NUL terminated, valid during the callback only; `name` stays
+ * valid (and the same pointer for the same name) for the whole read.
+ * Manifest pairs are NUL terminated copies.
+ */
 struct sif_statedb_attr {
 	const char *name;
-	const char *value;      /* NUL terminated; `len` bytes (may contain NUL: never in XML) */
+	const char *value;
 	size_t len;
 };
 
@@ -79,7 +85,8 @@ struct sif_statedb_visitor {
 	int (*table_begin)(void *u, const struct sif_statedb_table *t, struct sif_err *err);
 	int (*row)(void *u, const struct sif_statedb_row *r, struct sif_err *err);
 	int (*table_end)(void *u, const struct sif_statedb_table *t, struct sif_err *err);
-	sif_statedb_kind_fn kind;
+	sif_statedb_kind_fn kind;       /* called with kind_u */
+	void *kind_u;
 };
 
 /* Read a file (or a buffer, named `name` in messages). */
@@ -126,6 +133,10 @@ struct sif_statedb_field {
 	const char *column;             /* "suspend_image_format" */
 	const char *default_value;      /* "legacy" */
 	const char *const *allowed;     /* NULL terminated; NULL = any value */
+	/* Optional further check of a present value (unprotected), e.g. the
+	 * registry's type check; fills err and returns -1 to refuse. */
+	int (*validate)(const void *u, const char *value, struct sif_err *err);
+	const void *validate_u;
 };
 
 struct sif_statedb_upgrade_opts {
