@@ -744,7 +744,9 @@ static int feed(struct reader *r, const char *buf, size_t n, bool terminate)
 		/* HUGE lifts libxml2's 10 MB cap on an attribute value: xapi has
 		 * none (SR.VDIs of a large SR); no DTD is read, so no entity
 		 * expansion can abuse it. */
-		xmlCtxtUseOptions(r->ctxt, XML_PARSE_NONET | XML_PARSE_HUGE);
+		/* NOENT: without it libxml2 hands `&amp;` over as `&#38;`.  Only
+		 * the predefined entities and character references exist here. */
+		xmlCtxtUseOptions(r->ctxt, XML_PARSE_NONET | XML_PARSE_HUGE | XML_PARSE_NOENT);
 		r->n_ref = (const char *)xmlDictLookup(r->ctxt->dict, BAD_CAST "ref", -1);
 		r->n_ctime = (const char *)xmlDictLookup(r->ctxt->dict, BAD_CAST "__ctime", -1);
 		r->n_mtime = (const char *)xmlDictLookup(r->ctxt->dict, BAD_CAST "__mtime", -1);
