@@ -180,11 +180,18 @@ fail(struct reader *r, const char *fmt, ...)
 	stop(r);
 }
 
-/* A visitor's (or a row check's) error: add where it happened. */
+/* A visitor's (or a row check's) error: add where it happened.  Errors
+ * that are not about the file's content (a failed write of an output) get
+ * the file name only: the row is no part of them. */
 static void fail_row(struct reader *r, const char *ref)
 {
 	if (r->err->code == SIF_OK)
 		sif_errf(r->err, SIF_EFORMAT, "refused");
+	if (r->err->code != SIF_EFORMAT) {
+		sif_err_prefix(r->err, "%s", r->name);
+		stop(r);
+		return;
+	}
 	sif_err_prefix(r->err, "%s: line %d, byte %llu: table %s, row %llu%s%s%s",
 		       r->name, r->ctxt->input->line,
 		       (unsigned long long)offset_now(r), r->table.name,
@@ -197,6 +204,11 @@ static void fail_visitor(struct reader *r)
 {
 	if (r->err->code == SIF_OK)
 		sif_errf(r->err, SIF_EFORMAT, "refused");
+	if (r->err->code != SIF_EFORMAT) {
+		sif_err_prefix(r->err, "%s", r->name);
+		stop(r);
+		return;
+	}
 	sif_err_prefix(r->err, "%s: line %d, byte %llu", r->name,
 		       r->ctxt->input->line, (unsigned long long)offset_now(r));
 	stop(r);

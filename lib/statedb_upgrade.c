@@ -503,15 +503,20 @@ int sif_statedb_upgrade(const char *path, const struct sif_statedb_upgrade_opts 
 	if (sif_statedb_read_file(path, &v, &g, err) < 0)
 		goto out;
 	/* A separate output always gets the file, changed or not. */
-	if (!in_place && out_open(&g, st->bytes_in, err) < 0)
+	if (!in_place && out_open(&g, st->bytes_in, err) < 0) {
+		sif_err_prefix(err, "%s", path);
 		goto out;
+	}
 	if (g.out_open) {
-		if (bgw_finish(g.bg, err) < 0)
+		if (bgw_finish(g.bg, err) < 0) {
+			sif_err_prefix(err, "%s", path);
 			goto out;
+		}
 		st->bytes_out = bgw_bytes(g.bg);
 		if (o->backup && make_backup(&g, err) < 0)
 			goto out;
 		if (sif_atomic_commit(&g.af, err) < 0) {
+			sif_err_prefix(err, "%s", path);
 			/* the original stays in place: a backup of it is not needed
 			 * and would block the next attempt */
 			if (o->backup)
