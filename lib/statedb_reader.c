@@ -132,7 +132,7 @@ struct reader {
 	struct sif_statedb_table table;
 	struct sif_strbuf table_name;
 	uint64_t ntables;
-	struct sif_strbuf seen_tables;  /* "\0name\0name\0..." */
+	struct refset seen_tables;
 
 	/* rows */
 	const char *n_ref, *n_ctime, *n_mtime;  /* interned names: compared by pointer */
@@ -499,7 +499,7 @@ static void end_manifest(struct reader *r)
 /* A table name, once per file. */
 static void begin_table(struct reader *r, int n, const xmlChar **a)
 {
-	const char *name, *p, *end;
+	const char *name;
 
 	if (n != 1 || strcmp((const char *)a[0], "name")) {
 		fail(r, "<table> must have exactly one attribute, name");
@@ -511,14 +511,11 @@ static void begin_table(struct reader *r, int n, const xmlChar **a)
 		return;
 	}
 	name = r->table_name.p;
-	for (p = r->seen_tables.p, end = p + r->seen_tables.len; p && p < end;
-	     p += strlen(p) + 1) {
-		if (!strcmp(p, name)) {
-			fail(r, "table %s appears twice", name);
-			return;
-		}
-	}
-	if (sif_strbuf_add(&r->seen_tables, name, strlen(name) + 1) < 0) {
+	switch (refset_add(&r->seen_tables, name)) {
+	case 0:
+		fail(r, "table %s appears twice", name);
+		return;
+	case -1:
 		fail(r, "out of memory");
 		return;
 	}
@@ -724,7 +721,7 @@ static void reader_free(struct reader *r)
 		xmlFreeParserCtxt(r->ctxt);
 	sif_strbuf_free(&r->pair_text);
 	sif_strbuf_free(&r->table_name);
-	sif_strbuf_free(&r->seen_tables);
+	refset_free(&r->seen_tables);
 	sif_strbuf_free(&r->ref);
 	sif_strbuf_free(&r->prev_ref);
 	sif_strbuf_free(&r->scratch);
