@@ -134,7 +134,7 @@ static int expected(struct lexer *lx, enum tok got, const char *what,
 		    struct sif_err *err)
 {
 	return sif_errf(err, SIF_EFORMAT,
-			"S-expression offset %zu: expected %s, found %s",
+			"offset %zu: expected %s, found %s",
 			lx->start, what, tok_name(got));
 }
 

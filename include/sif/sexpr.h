@@ -2,8 +2,10 @@
  * xapi's text encoding of sets and maps (ocaml/libs/sexpr): a set is
  * ('a' 'b'), a map (('k' 'v') ('k2' 'v2')), both () when empty.  Inside a
  * quoted atom a backslash escapes the next character; the writer escapes
- * \ ' and ".  The reader also takes "..." atoms, bare symbols, whitespace
- * and ; comments, as xapi's lexer does.
+ * \ and ' only (SExpr.escape_buf).  The reader also takes "..." atoms,
+ * whitespace and ; comments, as xapi's lexer does, and refuses bare symbols
+ * as xapi's String_unmarshall_helper does.  Decoded as lists of C strings;
+ * sif/xapi_value.h has the streaming reader underneath.
  *
  * This is the value encoding only; XML attribute escaping and xapi's
  * whitespace protection (%. %n ...) are the state.db codec's business.
