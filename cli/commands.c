@@ -13,6 +13,10 @@ const struct cli_opt json_opts[] = {
 const struct cli_cmd cli_commands[] = {
 	{ "datamodel", cmd_datamodel, 0, 0, 1, json_opts, "[CLASS] [--json]",
 	  "classes and fields of the datamodel (core and plugins) with types and docs" },
+	{ "db export", cmd_db_export, 0, 1, 1, NULL, "STATE.DB",
+	  "write the pool DB as a xapi state.db (byte-identical to an imported one)" },
+	{ "db import", cmd_db_import, 0, 1, 1, db_import_opts, "STATE.DB [--replace]",
+	  "load a xapi state.db into the pool DB, keeping what sif does not model" },
 	{ "db init", cmd_db_init, 0, 0, 0, NULL, "",
 	  "create a new pool database at the current schema" },
 	{ "db migrate", cmd_db_migrate, 0, 0, 0, db_migrate_opts, "[--dry-run]",

@@ -5,6 +5,8 @@
 #include "cli.h"
 
 int cmd_datamodel(struct cli *cli, struct cli_args *a);
+int cmd_db_export(struct cli *cli, struct cli_args *a);
+int cmd_db_import(struct cli *cli, struct cli_args *a);
 int cmd_db_init(struct cli *cli, struct cli_args *a);
 int cmd_db_migrate(struct cli *cli, struct cli_args *a);
 int cmd_db_upgrade(struct cli *cli, struct cli_args *a);
@@ -18,6 +20,7 @@ int cmd_vm_list(struct cli *cli, struct cli_args *a);
 int cmd_vm_param_get(struct cli *cli, struct cli_args *a);
 
 /* Option tables shared by several commands. */
+extern const struct cli_opt db_import_opts[];
 extern const struct cli_opt db_migrate_opts[];
 extern const struct cli_opt db_upgrade_opts[];
 extern const struct cli_opt json_opts[];
