@@ -729,6 +729,11 @@ static void reader_free(struct reader *r)
 	free(r->attrs);
 }
 
+static void silent(void *ctx, const char *msg, ...)
+{
+	(void)ctx; (void)msg;
+}
+
 /* Hand one block to the parser (terminate: it is the last). */
 static int feed(struct reader *r, const char *buf, size_t n, bool terminate)
 {
@@ -762,7 +767,16 @@ static int feed(struct reader *r, const char *buf, size_t n, bool terminate)
 		if (!r->n_ref || !r->n_ctime || !r->n_mtime)
 			return sif_errf(r->err, SIF_ENOMEM, "out of memory");
 	}
-	rc = xmlParseChunk(r->ctxt, buf, (int)n, terminate);
+	/* Some libxml2 errors (encoding conversion) bypass the parser's error
+	 * handler and go to its generic one, which prints: the library does not. */
+	{
+		xmlGenericErrorFunc old = xmlGenericError;
+		void *old_ctx = xmlGenericErrorContext;
+
+		xmlSetGenericErrorFunc(NULL, silent);
+		rc = xmlParseChunk(r->ctxt, buf, (int)n, terminate);
+		xmlSetGenericErrorFunc(old_ctx, old);
+	}
 	if (r->stopped)
 		return 0;
 	if (r->failed)
