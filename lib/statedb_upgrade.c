@@ -125,9 +125,11 @@ static int on_input(void *u, const char *buf, size_t len, struct sif_err *err)
 	struct upgrade *g = u;
 	size_t drop = (size_t)(g->done - g->win_off);
 
-	memmove(g->win.p, g->win.p + drop, g->win.len - drop);
-	g->win.len -= drop;
-	g->win_off = g->done;
+	if (drop) {
+		memmove(g->win.p, g->win.p + drop, g->win.len - drop);
+		g->win.len -= drop;
+		g->win_off = g->done;
+	}
 	if (sif_strbuf_add(&g->win, buf, len) < 0)
 		return sif_errf(err, SIF_ENOMEM, "out of memory");
 	g->st->bytes_in += len;

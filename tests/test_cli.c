@@ -244,7 +244,7 @@ static void db_init_creates_current_schema(void **state)
 	struct run_result r;
 
 	tu_sif(&r, db, fx->pdirarg, "db", "init", NULL);
-	expect(&r, 0, "3 migrations applied", NULL);
+	expect(&r, 0, "4 migrations applied", NULL);
 	tu_sif(&r, db, fx->pdirarg, "db", "init", NULL);
 	expect(&r, 1, NULL, "already exists");
 	tu_sif(&r, db, fx->pdirarg, "db", "version", "--json", NULL);

@@ -91,11 +91,11 @@ static void applies_in_order_once(void **state)
 	assert_int_equal(tu_db_count(db, "SELECT count(*) FROM VDI WHERE suspend_image_format = 'legacy'"), 12);
 	assert_int_equal(tu_db_count(db, "SELECT count(*) FROM VM WHERE note = 'none'"), 5);
 	/* recorded in order: core first, then plugins by name */
-	assert_int_equal(tu_db_count(db, "SELECT count(*) FROM sif_migrations"), 4);
+	assert_int_equal(tu_db_count(db, "SELECT count(*) FROM sif_migrations"), 5);
 	assert_int_equal(tu_db_count(db, "SELECT rowid FROM sif_migrations WHERE id = "
-				   "'suspend_image_format/0001_add_field'"), 3);
+				   "'suspend_image_format/0001_add_field'"), 4);
 	assert_int_equal(tu_db_count(db, "SELECT rowid FROM sif_migrations WHERE id = "
-				   "'vm_note/0001_add_note'"), 4);
+				   "'vm_note/0001_add_note'"), 5);
 	sif_db_close(db);
 
 	/* a second run changes no byte */
