@@ -95,6 +95,28 @@ static bool valid_name(const char *s)
 	return true;
 }
 
+/* Xmlm's escaping alone (manifest pairs, the row preamble: xapi does not
+ * protect them).  The value must be UTF-8 XML characters: it came from a
+ * parsed file or from sif, and anything else would make an unreadable file. */
+static int escape_only(struct sif_strbuf *out, const char *v, size_t len, size_t *bad)
+{
+	size_t i, run = 0;
+
+	if (sif_xml_check_chars(v, len, bad) < 0)
+		return -1;
+	for (i = 0; i < len; i++) {
+		const char *esc = v[i] == '&' ? "&amp;" : v[i] == '<' ? "&lt;" :
+				  v[i] == '>' ? "&gt;" : v[i] == '"' ? "&quot;" : NULL;
+
+		if (!esc)
+			continue;
+		if (sif_strbuf_add(out, v + run, i - run) < 0 || sif_strbuf_adds(out, esc) < 0)
+			return -2;
+		run = i + 1;
+	}
+	return sif_strbuf_add(out, v + run, len - run) < 0 ? -2 : 0;
+}
+
 /* ` name="value"`: protected (columns) or only escaped (preamble, pairs). */
 static int attr(struct sif_statedb_writer *w, const char *name, const char *value,
 		size_t len, bool protect, struct sif_err *err)
@@ -106,31 +128,8 @@ static int attr(struct sif_statedb_writer *w, const char *name, const char *valu
 		return sif_errf(err, SIF_EUSAGE, "%s: '%s' is not a state.db attribute name",
 				w->name, name);
 	sif_strbuf_reset(&w->val);
-	if (protect) {
-		rc = sif_xapi_encode_attr(value, len, &w->val, &bad);
-	} else if (sif_xml_check_chars(value, len, &bad) < 0) {
-		rc = -1;
-	} else {
-		/* Escaping without protection: encode, then undo the '%' doubling
-		 * cannot work, so escape by hand: only & < > " here. */
-		size_t i;
-
-		rc = 0;
-		for (i = 0; i < len && rc == 0; i++) {
-			switch (value[i]) {
-			case '&': rc = sif_strbuf_adds(&w->val, "&amp;"); break;
-			case '<': rc = sif_strbuf_adds(&w->val, "&lt;"); break;
-			case '>': rc = sif_strbuf_adds(&w->val, "&gt;"); break;
-			case '"': rc = sif_strbuf_adds(&w->val, "&quot;"); break;
-			case '\t': case '\n': case '\r':
-				/* Xmlm writes them raw; a reader then sees spaces */
-				rc = sif_strbuf_addc(&w->val, value[i]);
-				break;
-			default: rc = sif_strbuf_addc(&w->val, value[i]);
-			}
-		}
-		rc = rc < 0 ? -2 : 0;
-	}
+	rc = protect ? sif_xapi_encode_attr(value, len, &w->val, &bad) :
+		escape_only(&w->val, value, len, &bad);
 	if (rc == -1)
 		return sif_errf(err, SIF_EFORMAT,
 				"%s: attribute %s: byte %zu of the value is not a UTF-8 "
