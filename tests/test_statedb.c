@@ -477,6 +477,42 @@ static void upgrade_places_the_column(void **state)
 	}
 }
 
+/*
+ * The reader feeds the parser 1 MiB at a time: a row cut by that boundary
+ * at any byte (raw '>' and both quote styles in its values) is upgraded
+ * like any other.
+ */
+static void upgrade_across_block_boundaries(void **state)
+{
+	static const char tricky[] = "<row ref=\"b\" a='a>b\"c' b=\"d&gt;'e\"  zz=\"1\" />";
+	static const char tricky_want[] = "<row ref=\"b\" a='a>b\"c' b=\"d&gt;'e\" "
+		"suspend_image_format=\"legacy\"  zz=\"1\" />";
+	size_t base = strlen(head) + strlen("<table name=\"VDI\"><row ref=\"a\" pad=\"") +
+		strlen("\"/>"), cut;
+
+	(void)state;
+	for (cut = 0; cut <= sizeof(tricky); cut++) {
+		size_t padlen = (1u << 20) - base - cut;
+		char *pad = malloc(padlen + 1), *in, *want, *got;
+
+		memset(pad, 'p', padlen);
+		pad[padlen] = '\0';
+		in = tu_strf("%s<table name=\"VDI\"><row ref=\"a\" pad=\"%s\"/>%s</table>"
+			     "</database>", head, pad, tricky);
+		want = tu_strf("%s<table name=\"VDI\"><row ref=\"a\" pad=\"%s\" "
+			       "suspend_image_format=\"legacy\"/>%s</table></database>", head, pad,
+			       tricky_want);
+		assert_int_equal(in[(1u << 20) - cut], tricky[0]);
+		got = upgraded_text(in);
+		if (strcmp(got, want))
+			fail_msg("row cut %zu bytes into it: wrong output", cut);
+		free(pad);
+		free(in);
+		free(want);
+		free(got);
+	}
+}
+
 static void upgrade_two_fields_in_one_row(void **state)
 {
 	static const char *const yn[] = { "yes", "no", NULL };
@@ -720,6 +756,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(truncated_anywhere_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(unsorted_tables, setup, teardown),
 		cmocka_unit_test_setup_teardown(upgrade_places_the_column, setup, teardown),
+		cmocka_unit_test_setup_teardown(upgrade_across_block_boundaries, setup, teardown),
 		cmocka_unit_test_setup_teardown(upgrade_two_fields_in_one_row, setup, teardown),
 		cmocka_unit_test_setup_teardown(upgrade_generated_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(upgrade_backup, setup, teardown),
