@@ -8,13 +8,17 @@
  * writer and read again, is accepted and written back to the same bytes (a
  * fixed point); every value unprotects and re-encodes to a value that
  * unprotects the same; every set or map that parses formats back (SExpr
- * string_of) to text that parses to the same elements.
+ * string_of) to text that parses to the same elements; the in-place
+ * upgrade never loses track of a row's bytes, grows the file by exactly the
+ * attributes it adds, and finds nothing to add in its own output.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sif/statedb.h"
@@ -197,6 +201,65 @@ static char *reserialise(const char *in, size_t len, size_t chunk, int kinds, si
 	return out;
 }
 
+static const char *const formats[] = { "legacy", "structured", "raw", NULL };
+static const struct sif_statedb_field field = {
+	.table = "VDI", .column = "suspend_image_format", .default_value = "legacy",
+	.allowed = formats,
+};
+#define ADDED_BYTES 30  /* ` suspend_image_format="legacy"` */
+
+static char workdir[64];
+
+static void remove_workdir(void)
+{
+	char p[96];
+
+	snprintf(p, sizeof(p), "%s/in.db", workdir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/out.db", workdir);
+	unlink(p);
+	rmdir(workdir);
+}
+
+static void upgrade_checks(const uint8_t *data, size_t size)
+{
+	struct sif_statedb_upgrade_opts o = { .fields = &field, .nfields = 1,
+					      .kind = kind_by_name };
+	struct sif_statedb_upgrade_stats st, st2;
+	char in[96], out[96];
+	struct sif_err err;
+	struct stat sb;
+	int fd;
+
+	if (!workdir[0]) {
+		const char *t = getenv("TMPDIR");
+
+		snprintf(workdir, sizeof(workdir), "%s/fuzz-statedb.XXXXXX", t ? t : "/tmp");
+		if (!mkdtemp(workdir))
+			abort();
+		atexit(remove_workdir);
+	}
+	snprintf(in, sizeof(in), "%s/in.db", workdir);
+	snprintf(out, sizeof(out), "%s/out.db", workdir);
+	fd = open(in, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || write(fd, data, size) != (ssize_t)size || close(fd) < 0)
+		abort();
+	o.dry_run = true;
+	if (sif_statedb_upgrade(in, &o, &st, &err) < 0) {
+		if (strstr(err.msg, "internal error"))
+			abort();
+		return;
+	}
+	o.dry_run = false;
+	o.output = out;
+	if (sif_statedb_upgrade(in, &o, &st2, &err) < 0 || st2.added != st.added ||
+	    stat(out, &sb) < 0 || (uint64_t)sb.st_size != size + st.added * ADDED_BYTES)
+		abort();
+	o.output = NULL;
+	if (sif_statedb_upgrade(out, &o, &st2, &err) < 0 || st2.added || st2.written)
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	size_t chunk, n1, n2;
@@ -219,6 +282,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)sif_xapi_unprotect((const char *)data, size, &b, &bad);
 		sif_strbuf_free(&b);
 	}
+	upgrade_checks(data, size);
 	once = reserialise((const char *)data, size, chunk, kinds, &n1);
 	if (!once)
 		return 0;
