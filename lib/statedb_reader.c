@@ -13,8 +13,8 @@
  *
  * Duplicate refs cost no memory on files xapi wrote: xapi writes a table's
  * rows in ref order, so each ref need only be compared with the previous
- * one.  A table found out of order is re-read from the start of the file
- * up to that row to collect its refs, which are then kept until its end.
+ * one.  A table found out of order is re-read from its start up to that
+ * row to collect its refs, which are then kept until its end.
  *
  * Not here: what to do with rows (visitors), writing (statedb_writer.c).
  */
@@ -115,6 +115,8 @@ struct reader {
 	const char *path;
 	const char *mem;
 	size_t mem_len, chunk;
+	uint64_t start;                 /* re-read: from here, after feeding `prefix` */
+	const char *prefix;
 
 	xmlParserCtxtPtr ctxt;
 	enum where where;
@@ -306,8 +308,7 @@ static int check_value(struct reader *r, const struct sif_statedb_attr *a)
 	return 0;
 }
 
-static int collect_refs(struct reader *r, uint64_t table, uint64_t rows,
-			struct refset *into);
+static int collect_refs(struct reader *r, uint64_t rows, struct refset *into);
 
 /* Unique refs: see the file comment. */
 static int check_ref(struct reader *r, const char *ref)
@@ -324,7 +325,7 @@ static int check_ref(struct reader *r, const char *ref)
 		}
 		if (!strcmp(ref, r->prev_ref.p))
 			return sif_errf(r->err, SIF_EFORMAT, "duplicate row ref %s", ref);
-		if (collect_refs(r, r->table.index, r->table.nrows, &r->refs) < 0)
+		if (collect_refs(r, r->table.nrows, &r->refs) < 0)
 			return -1;
 		r->exact = true;
 	}
@@ -823,7 +824,8 @@ out:
 
 static int run_mem(struct reader *r)
 {
-	size_t off = 0, chunk = r->chunk ? r->chunk : READ_CHUNK;
+	size_t off = r->start < r->mem_len ? (size_t)r->start : r->mem_len;
+	size_t chunk = r->chunk ? r->chunk : READ_CHUNK;
 
 	do {
 		size_t n = r->mem_len - off < chunk ? r->mem_len - off : chunk;
@@ -839,35 +841,66 @@ static int run(struct reader *r)
 {
 	int fd, rc;
 
+	if (r->prefix && feed(r, r->prefix, strlen(r->prefix), false) < 0)
+		return -1;
 	if (!r->path)
 		return run_mem(r);
 	fd = open(r->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return sif_errno(r->err, errno == ENOENT ? SIF_ENOTFOUND : SIF_EIO,
 				 "opening %s", r->path);
-	rc = run_fd(r, fd);
+	if (r->start && lseek(fd, (off_t)r->start, SEEK_SET) < 0)
+		rc = sif_errno(r->err, SIF_EIO, "seeking in %s", r->name);
+	else
+		rc = run_fd(r, fd);
 	close(fd);
 	return rc;
 }
 
 static const struct sif_statedb_visitor no_visitor;
 
-/* Re-read the source and collect the refs of the first `rows` rows of table `table`. */
-static int collect_refs(struct reader *r, uint64_t table, uint64_t rows,
-			struct refset *into)
+/*
+ * Collect the refs of the first `rows` rows of the current table by reading
+ * it again from its start: the parser is handed a stand-in for what comes
+ * before (root, manifest, the table's start tag), then the file's bytes
+ * from just after that start tag.  So each table found out of order costs
+ * one more read of itself, not of the file.
+ */
+static int collect_refs(struct reader *r, uint64_t rows, struct refset *into)
 {
+	struct sif_strbuf prefix = SIF_STRBUF_INIT;
 	struct reader sub = {
 		.v = &no_visitor, .name = r->name, .path = r->path, .mem = r->mem,
 		.mem_len = r->mem_len, .chunk = r->chunk, .err = r->err,
-		.collecting = true, .collect_table = table, .collect_rows = rows,
-		.collect_into = into,
+		.start = r->table.tag_end + 1, .collecting = true, .collect_table = 0,
+		.collect_rows = rows, .collect_into = into,
 	};
-	int rc = run(&sub);
+	const char *p;
+	int rc = -1;
 
+	if (sif_strbuf_adds(&prefix, "<database><manifest><pair key=\"schema_major_vsn\" "
+			    "value=\"5\"/><pair key=\"schema_minor_vsn\" value=\"0\"/><pair "
+			    "key=\"generation_count\" value=\"0\"/></manifest><table name=\"") < 0)
+		goto nomem;
+	for (p = r->table.name; *p; p++) {
+		const char *esc = *p == '&' ? "&amp;" : *p == '<' ? "&lt;" : *p == '"' ? "&quot;" :
+				  NULL;
+
+		if (esc ? sif_strbuf_adds(&prefix, esc) < 0 : sif_strbuf_addc(&prefix, *p) < 0)
+			goto nomem;
+	}
+	if (sif_strbuf_adds(&prefix, "\">") < 0)
+		goto nomem;
+	sub.prefix = prefix.p;
+	rc = run(&sub);
 	if (rc == 0 && !sub.stopped)
 		rc = sif_errf(r->err, SIF_EIO, "%s: changed while being read", r->name);
 	reader_free(&sub);
+	sif_strbuf_free(&prefix);
 	return rc;
+nomem:
+	sif_strbuf_free(&prefix);
+	return sif_errf(r->err, SIF_ENOMEM, "out of memory");
 }
 
 static int read_any(struct reader *r)
