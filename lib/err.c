@@ -85,6 +85,7 @@ const char *sif_code_name(enum sif_code code)
 	case SIF_ENOMEM:    return "out of memory";
 	case SIF_ENEWER:    return "written by a newer sif";
 	case SIF_EBACKEND:  return "backend error";
+	case SIF_EINTERNAL: return "internal error";
 	}
 	return "unknown error";
 }

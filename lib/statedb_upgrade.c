@@ -219,9 +219,10 @@ static int attr_spans(struct upgrade *g, const struct sif_statedb_row *r,
 	}
 	return 0;
 lost:
-	return sif_errf(err, SIF_EFORMAT,
-			"internal error: cannot locate the attributes of this row in the "
-			"input bytes (nothing was written)");
+	return sif_errf(err, SIF_EINTERNAL,
+			"table %s, row %llu (ref %s): internal error: cannot locate its "
+			"attributes in the input bytes (nothing was written)", r->table->name,
+			(unsigned long long)r->index, r->ref);
 }
 
 static int check_present(struct upgrade *g, const struct sif_statedb_field *f,
@@ -477,6 +478,7 @@ int sif_statedb_upgrade(const char *path, const struct sif_statedb_upgrade_opts 
 		.kind_u = o->kind_u,
 	};
 	struct upgrade g = { .o = o, .st = st, .path = path };
+	char *real = NULL;
 	struct stat sb;
 	bool in_place;
 	int rc = -1;
@@ -499,9 +501,15 @@ int sif_statedb_upgrade(const char *path, const struct sif_statedb_upgrade_opts 
 			return sif_errf(err, SIF_EREFUSED,
 					"backup %s exists: move it away first", st->backup_path);
 	}
+	/* A symlinked state.db stays a symlink: replace the file it names. */
+	if (g.target == path && lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode)) {
+		if (!(real = realpath(path, NULL)))
+			return sif_errno(err, SIF_EIO, "resolving %s", path);
+		g.target = real;
+	}
 	/* Leftovers of a killed run go before anything else happens. */
 	if (g.target && sif_atomic_clean_stale(g.target, err) < 0)
-		return -1;
+		goto out;
 	if (sif_statedb_read_file(path, &v, &g, err) < 0)
 		goto out;
 	/* A separate output always gets the file, changed or not. */
@@ -534,6 +542,7 @@ out:
 	bgw_free(g.bg);
 	if (g.out_open)
 		sif_atomic_abort(&g.af);
+	free(real);
 	sif_strbuf_free(&g.win);
 	sif_strbuf_free(&g.text);
 	free(g.spans);

@@ -246,7 +246,7 @@ static void upgrade_checks(const uint8_t *data, size_t size)
 		abort();
 	o.dry_run = true;
 	if (sif_statedb_upgrade(in, &o, &st, &err) < 0) {
-		if (strstr(err.msg, "internal error"))
+		if (err.code == SIF_EINTERNAL)
 			abort();
 		return;
 	}

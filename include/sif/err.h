@@ -21,6 +21,7 @@ enum sif_code {
 	SIF_ENOMEM,
 	SIF_ENEWER,     /* data written by a newer sif */
 	SIF_EBACKEND,   /* the Xen backend or another peer failed */
+	SIF_EINTERNAL,  /* a broken invariant of sif itself, not bad input */
 };
 
 #define SIF_ERR_MSG_MAX 1024
