@@ -15,7 +15,9 @@
  *
  * The output file is opened only at the first change (bytes before it are
  * copied from the input then), so an up-to-date file costs a read and no
- * write, and is replaced atomically (sif_atomic_*) when complete.
+ * write, and is replaced atomically (sif_atomic_*) when complete.  A
+ * background thread (bgwrite.c) writes while the parser reads on, which
+ * keeps the upgrade near the speed of a parse alone.
  */
 #include <errno.h>
 #include <fcntl.h>
