@@ -550,6 +550,17 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix,
 		fail(r, "<%s>: defaulted attributes", el);
 		return;
 	}
+	/* libxml2 reports a start tag before checking that it ends (a byte no
+	 * attribute may hold stops it early): callers rely on tag_end being
+	 * the tag's '>' or "/>", so refuse here what libxml2 refuses next. */
+	{
+		const xmlChar *cur = r->ctxt->input->cur;
+
+		if (!cur || !(cur[0] == '>' || (cur[0] == '/' && cur[1] == '>'))) {
+			fail(r, "<%s>: start tag not closed by '>' or '/>'", el);
+			return;
+		}
+	}
 	switch (r->where) {
 	case W_OUTSIDE:
 		if (strcmp(el, "database")) {

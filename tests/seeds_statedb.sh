@@ -21,3 +21,6 @@ printf '%s' "$head<table name=\"B\"><row ref=\"r5\"/><row ref=\"r3\"/><row ref=\
 printf '%s' "$head<table name=\"VDI\"><row ref=\"r\" a=\"%_old%.x\" b='single \"q\"'  ></row></table></database>" | seed oddities '\002\001'
 printf '%s' "$head<table name=\"VDI\"><row ref=\"r\" a=\"50%\"/></table></database>" | seed lone-percent '\377\000'
 printf '%s' "<database><manifest/></database>" | seed no-schema '\377\000'
+# found by the fuzzer: a row reported before libxml2 sees its tag is broken
+printf '%s<table name="VDI"><row ref="r" \001\000 a="1"/></table></database>' "$head" |
+	seed unclosed-row '\377\001'
