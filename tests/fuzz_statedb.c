@@ -53,21 +53,32 @@ static int preamble(const char *n)
 	return !strcmp(n, "ref") || !strcmp(n, "__ctime") || !strcmp(n, "__mtime");
 }
 
-/* SExpr round trip of one unprotected value. */
+/* SExpr round trip of one unprotected value (atoms may hold any byte). */
 struct elems {
-	struct sif_strbuf text;         /* elements, each followed by NUL, k then v */
+	struct sif_strbuf text;         /* per element: key length, key, value length, value */
 	size_t n;
 };
+
+static int keep1(struct sif_strbuf *b, const char *s, size_t n)
+{
+	return sif_strbuf_add(b, &n, sizeof(n)) < 0 || sif_strbuf_add(b, s, n) < 0 ? -1 : 0;
+}
 
 static int keep(void *u, const char *k, size_t kl, const char *v, size_t vl)
 {
 	struct elems *e = u;
 
-	if (sif_strbuf_add(&e->text, k, kl) < 0 || sif_strbuf_addc(&e->text, 0) < 0 ||
-	    sif_strbuf_add(&e->text, v ? v : "", vl) < 0 || sif_strbuf_addc(&e->text, 0) < 0)
+	if (keep1(&e->text, k, kl) < 0 || keep1(&e->text, v ? v : "", vl) < 0)
 		return -1;
 	e->n++;
 	return 0;
+}
+
+static const char *next_elem(const char *p, const char **s, size_t *n)
+{
+	memcpy(n, p, sizeof(*n));
+	*s = p + sizeof(*n);
+	return *s + *n;
 }
 
 static void sexpr_round_trip(const char *s, size_t n, enum sif_xapi_kind kind)
@@ -83,19 +94,20 @@ static void sexpr_round_trip(const char *s, size_t n, enum sif_xapi_kind kind)
 	/* format back as SExpr.string_of does */
 	sif_strbuf_addc(&out, '(');
 	for (i = 0, p = a.text.p; i < a.n; i++) {
-		const char *k = p, *v = k + strlen(k) + 1;
+		const char *k, *v;
+		size_t kl, vl;
 
-		p = v + strlen(v) + 1;
+		p = next_elem(next_elem(p, &k, &kl), &v, &vl);
 		if (i)
 			sif_strbuf_addc(&out, ' ');
 		if (kind == SIF_XAPI_MAP) {
 			sif_strbuf_addc(&out, '(');
-			sif_sexpr_atom(&out, k, strlen(k));
+			sif_sexpr_atom(&out, k, kl);
 			sif_strbuf_addc(&out, ' ');
-			sif_sexpr_atom(&out, v, strlen(v));
+			sif_sexpr_atom(&out, v, vl);
 			sif_strbuf_addc(&out, ')');
 		} else {
-			sif_sexpr_atom(&out, k, strlen(k));
+			sif_sexpr_atom(&out, k, kl);
 		}
 	}
 	sif_strbuf_addc(&out, ')');
