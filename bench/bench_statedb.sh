@@ -54,9 +54,9 @@ if [ "$BIG" -gt 0 ]; then
 	t_big=$(awk -v ns=$(( $(date +%s%N) - t0 )) 'BEGIN { printf "%.2f", ns / 1e9 }')
 	rss_big_xl=$(peak_rss_kib xmllint --stream --noout "$big")
 	rm -f "$big"
-	bigrow="| $BIG VDIs ($big_size) | ${rss_big} KiB (run ${t_big} s) | ${rss_big_xl} KiB | not run (DOM of the whole file) |"
+	bigrow="| peak RSS, $BIG VDIs ($big_size) | ${rss_big} KiB (one run: ${t_big} s) | not run (a DOM of the whole file) | ${rss_big_xl} KiB |"
 else
-	bigrow="| 1,000,000 VDIs | skipped (BENCH_STATEDB_BIG_VDIS=0) | | |"
+	bigrow="| peak RSS, 1,000,000 VDIs | skipped (BENCH_STATEDB_BIG_VDIS=0) | | |"
 fi
 
 # Import into and export from the pool DB.
@@ -85,13 +85,13 @@ from 100,000 to 1,000,000 VDIs.
 |---|---|---|---|
 | median | ${t_sif} s | ${t_xs} s | ${t_xl} s |
 | sif / peer | | $(ratio "$t_sif" "$t_xs") (xmlstarlet $(ratio "$t_xs" "$t_sif")x slower) | $(ratio "$t_sif" "$t_xl") |
-| peak RSS, $N VDIs | ${rss_sif} KiB | ${rss_xs} KiB | ${rss_xl} KiB |
+| peak RSS, $N VDIs ($size) | ${rss_sif} KiB | ${rss_xs} KiB | ${rss_xl} KiB |
 $bigrow
 
 sif's output: $n_sif attributes added, $same; xmlstarlet's output: $n_xs attributes
 (appended after each row's last attribute, the document re-serialised).  sif's time includes
 writing the file beside the original, fsync and the atomic rename; xmlstarlet writes to a
-pipe-backed file without fsync; xmllint only parses.
+file without fsync; xmllint only parses.
 
 | pool DB | median | peak RSS |
 |---|---|---|
