@@ -4,4 +4,7 @@
 
 #include "cli.h"
 
+extern const struct cli_opt image_convert_opts[];
+int cmd_image_convert(struct cli *cli, struct cli_args *args);
+
 #endif
