@@ -18,6 +18,16 @@ PREFIX    ?= /usr/local
 DESTDIR   ?=
 B         ?= build
 CC        ?= cc
+V         ?= 0
+ifeq ($(V),0)
+Q = @
+QCC = @echo '  CC      $@';
+QLD = @echo '  LD      $@';
+else
+Q =
+QCC =
+QLD =
+endif
 
 PKGS        := sqlite3 libxml-2.0 json-c ext2fs xencontrol xenguest xenstore zlib
 PKG_CFLAGS  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -56,6 +66,8 @@ TESTS     := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 TPLUGINS  := $(TPLUG_SRC:tests/plugins/%.c=$(B)/tests/plugins/%.so)
 GENS      := $(GEN_SRC:tests/%.c=$(B)/tests/%)
 
+.SECONDARY:
+
 .PHONY: all check check-run demo demo-run asan bench fuzz fuzz-build install \
 	uninstall clean deps crashtest tests
 
@@ -65,53 +77,57 @@ tests: all $(TESTS) $(TPLUGINS) $(GENS)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+	$(QCC)$(CC) $(ALL_CFLAGS) $(FILE_CFLAGS) -MMD -MP -c $< -o $@
+
+# Xen's public headers use anonymous unions: GNU C for the one file that
+# includes them.
+$(B)/obj/restore/xen_real.o: FILE_CFLAGS := -std=gnu11
 
 $(B)/gen/sql_embed.c: scripts/embed-sql.sh $(SQL_SRC)
 	@mkdir -p $(dir $@)
-	sh scripts/embed-sql.sh $(SQL_SRC) > $@.tmp && mv $@.tmp $@
+	$(Q)sh scripts/embed-sql.sh $(SQL_SRC) > $@.tmp && mv $@.tmp $@
 
 $(B)/obj/gen/sql_embed.o: $(B)/gen/sql_embed.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(QCC)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(LIBSIF_A): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	$(QLD)rm -f $@ && ar rcs $@ $^
 
 $(LIBSIF_SO): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) -shared -Wl,-soname,libsif.so.$(SOVERSION) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -ldl
+	$(QLD)$(CC) -shared -Wl,-soname,libsif.so.$(SOVERSION) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -ldl
 
 $(B)/lib/libsif.so: $(LIBSIF_SO)
-	ln -sf libsif.so.$(SOVERSION) $@
+	$(Q)ln -sf libsif.so.$(SOVERSION) $@
 
 $(SIF_BIN): $(CLI_OBJ) $(LIBSIF_SO) $(B)/lib/libsif.so
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) -L$(B)/lib -lsif -Wl,-rpath,'$$ORIGIN/../lib' \
+	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) -L$(B)/lib -lsif -Wl,-rpath,'$$ORIGIN/../lib' \
 		$(PKG_LIBS) -ldl
 
 # Plugins take everything from the host through their entry point; they
 # link against nothing of libsif.
 $(B)/lib/sif/plugins/%.so: plugin/%.c include/sif/plugin.h
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -shared $(ALL_LDFLAGS) -o $@ $<
+	$(QLD)$(CC) $(ALL_CFLAGS) -shared $(ALL_LDFLAGS) -o $@ $<
 
 $(B)/tests/plugins/%.so: tests/plugins/%.c include/sif/plugin.h
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -shared $(ALL_LDFLAGS) -o $@ $<
+	$(QLD)$(CC) $(ALL_CFLAGS) -shared $(ALL_LDFLAGS) -o $@ $<
 
 $(B)/tests/test_%: $(B)/obj/tests/test_%.o $(TSUP_OBJ) $(LIBSIF_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TSUP_OBJ) $(LIBSIF_A) $(CMOCKA_LIBS) $(PKG_LIBS) -ldl
+	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TSUP_OBJ) $(LIBSIF_A) $(CMOCKA_LIBS) $(PKG_LIBS) -ldl
 
 $(B)/tests/gen_%: $(B)/obj/tests/gen_%.o $(TSUP_OBJ) $(LIBSIF_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TSUP_OBJ) $(LIBSIF_A) $(PKG_LIBS) -ldl
+	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TSUP_OBJ) $(LIBSIF_A) $(PKG_LIBS) -ldl
 
 $(B)/sif.pc: sif.pc.in Makefile
 	@mkdir -p $(dir $@)
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
 
 # --- the two commands a new machine needs -------------------------------
 
@@ -148,16 +164,16 @@ FUZZ_B := build-fuzz
 FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 
 fuzz: deps
-	@$(MAKE) --no-print-directory fuzz-build
-	@sh tests/fuzz.sh $(FUZZ_B) $(FUZZ_SECONDS)
+	@$(MAKE) --no-print-directory tests fuzz-build
+	@sh tests/fuzz.sh $(FUZZ_B) $(FUZZ_SECONDS) $(B)
 
 fuzz-build:
 	@$(MAKE) --no-print-directory B=$(FUZZ_B) CC=clang SANFLAGS='$(FUZZ_FLAGS)' \
-		CFLAGS='-O1 -g' $(FUZZ_SRC:tests/%.c=$(FUZZ_B)/fuzz/%) $(FUZZ_B)/tests/gen_fuzzseeds
+		CFLAGS='-O1 -g' $(FUZZ_SRC:tests/%.c=$(FUZZ_B)/fuzz/%)
 
 $(B)/fuzz/fuzz_%: $(B)/obj/tests/fuzz_%.o $(LIBSIF_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(SANFLAGS) -fsanitize=fuzzer -o $@ $< $(LIBSIF_A) $(PKG_LIBS) -ldl
+	$(QLD)$(CC) $(SANFLAGS) -fsanitize=fuzzer -o $@ $< $(LIBSIF_A) $(PKG_LIBS) -ldl
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/sif/plugins \

@@ -79,6 +79,19 @@ int cli_parse(struct cli *cli, const struct cli_cmd *cmd, int argc, char **argv,
 void cli_args_free(struct cli_args *a);
 void cli_print_cmd_usage(const struct cli_cmd *cmd, FILE *to);
 
+/* The datamodel with the plugins loaded (NULL with cli->err filled). */
+struct sif_ctx *cli_ctx(struct cli *cli);
+/* The plugin directory in use (option, environment or default). */
+const char *cli_plugin_dir(struct cli *cli);
+
+enum cli_db_mode {
+	CLI_DB_READ = 0,
+	CLI_DB_WRITE = 1u << 0,
+	CLI_DB_CREATE = 1u << 1,
+};
+/* The pool DB, opened and checked against the known migrations. */
+struct sif_db *cli_db(struct cli *cli, unsigned mode);
+
 /* Release what cli_ctx()/cli_db() opened. */
 void cli_done(struct cli *cli);
 

@@ -5,10 +5,38 @@
 #include "cli.h"
 #include "commands.h"
 
+const struct cli_opt json_opts[] = {
+	{ "json", false, "output as JSON" },
+	{ NULL, false, NULL },
+};
+
 const struct cli_cmd cli_commands[] = {
+	{ "datamodel", cmd_datamodel, 0, 0, 1, json_opts, "[CLASS] [--json]",
+	  "classes and fields of the datamodel (core and plugins) with types and docs" },
+	{ "db init", cmd_db_init, 0, 0, 0, NULL, "",
+	  "create a new pool database at the current schema" },
+	{ "db migrate", cmd_db_migrate, 0, 0, 0, db_migrate_opts, "[--dry-run]",
+	  "apply pending migrations (core and plugins), each in its own transaction" },
+	{ "db version", cmd_db_version, 0, 0, 0, json_opts, "[--json]",
+	  "sif version and the state of every migration in the database" },
+	{ "host-list", cmd_host_list, CMD_KV, 0, 0, obj_list_opts,
+	  "[params=a,b|all] [FIELD=VALUE ...] [--minimal] [--json]", "list hosts" },
 	{ "image convert", cmd_image_convert, 0, 2, 2, image_convert_opts,
 	  "IN OUT [--width 32|64] [--guest-type pv|hvm] [--format libxc|libxl] "
 	  "[--skip-qemu] [--xl] [--to stream]",
 	  "convert a legacy (libxc v1) stream or image to a v2 stream" },
+	{ "plugin-list", cmd_plugin_list, 0, 0, 0, json_opts, "[--json]",
+	  "loaded plugins with the fields, migrations and hooks they add" },
+	{ "vdi-list", cmd_vdi_list, CMD_KV, 0, 0, obj_list_opts,
+	  "[params=a,b|all] [FIELD=VALUE ...] [--minimal] [--json]", "list VDIs" },
+	{ "vdi-param-get", cmd_vdi_param_get, CMD_KV, 0, 0, param_get_opts,
+	  "uuid=UUID param-name=FIELD [param-key=KEY] [--json]", "print one field of a VDI" },
+	{ "vdi-param-set", cmd_vdi_param_set, CMD_KV, 0, 0, NULL,
+	  "uuid=UUID FIELD=VALUE [MAPFIELD:KEY=VALUE ...]",
+	  "set admin-settable fields of a VDI (all or none)" },
+	{ "vm-list", cmd_vm_list, CMD_KV, 0, 0, obj_list_opts,
+	  "[params=a,b|all] [FIELD=VALUE ...] [--minimal] [--json]", "list VMs" },
+	{ "vm-param-get", cmd_vm_param_get, CMD_KV, 0, 0, param_get_opts,
+	  "uuid=UUID param-name=FIELD [param-key=KEY] [--json]", "print one field of a VM" },
 	{ 0 }
 };

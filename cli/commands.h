@@ -4,7 +4,24 @@
 
 #include "cli.h"
 
+int cmd_datamodel(struct cli *cli, struct cli_args *a);
+int cmd_db_init(struct cli *cli, struct cli_args *a);
+int cmd_db_migrate(struct cli *cli, struct cli_args *a);
+int cmd_db_version(struct cli *cli, struct cli_args *a);
+int cmd_host_list(struct cli *cli, struct cli_args *a);
+int cmd_image_convert(struct cli *cli, struct cli_args *a);
+int cmd_plugin_list(struct cli *cli, struct cli_args *a);
+int cmd_vdi_list(struct cli *cli, struct cli_args *a);
+int cmd_vdi_param_get(struct cli *cli, struct cli_args *a);
+int cmd_vdi_param_set(struct cli *cli, struct cli_args *a);
+int cmd_vm_list(struct cli *cli, struct cli_args *a);
+int cmd_vm_param_get(struct cli *cli, struct cli_args *a);
+
+/* Option tables shared by several commands. */
+extern const struct cli_opt db_migrate_opts[];
 extern const struct cli_opt image_convert_opts[];
-int cmd_image_convert(struct cli *cli, struct cli_args *args);
+extern const struct cli_opt json_opts[];
+extern const struct cli_opt obj_list_opts[];
+extern const struct cli_opt param_get_opts[];
 
 #endif

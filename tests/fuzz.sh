@@ -1,25 +1,34 @@
 #!/bin/sh
-# Run every libFuzzer target of a fuzz build for N seconds each, one after
-# the other, each on its corpus build-fuzz/corpus/fuzz_NAME seeded by
-# build-fuzz/tests/gen_fuzzseeds.  Crashes land in build-fuzz/crashes/.
-# Usage: tests/fuzz.sh FUZZ_BUILD_DIR [SECONDS] [NAME_PATTERN]
+# make fuzz: run every libFuzzer target of FUZZ_BUILD for SECONDS each.
+# Corpus: FUZZ_BUILD/corpus/<target>/, seeded once by tests/seeds_<target>.sh
+# (called as: sh tests/seeds_<target>.sh BUILD_DIR OUTDIR) when that exists.
+# Crashes land in FUZZ_BUILD/crashes/<target>/ and fail the run.
+# Usage: tests/fuzz.sh FUZZ_BUILD SECONDS BUILD_DIR [TARGET]
 set -u
-B=${1:?usage: tests/fuzz.sh FUZZ_BUILD_DIR [SECONDS] [PATTERN]}
+FB=$(cd "${1:?}" && pwd)
 secs=${2:-60}
-pat=${3:-}
-corpus="$B/corpus"
-mkdir -p "$corpus" "$B/crashes"
-if [ -x "$B/tests/gen_fuzzseeds" ]; then
-	"$B/tests/gen_fuzzseeds" "$corpus" || exit 1
-fi
-rc=0
-for f in "$B"/fuzz/fuzz_*; do
+B=$(cd "${3:-build}" && pwd)
+only=${4:-}
+top=$(cd "$(dirname "$0")/.." && pwd)
+status=0
+for f in "$FB"/fuzz/fuzz_*; do
 	[ -x "$f" ] || continue
 	name=$(basename "$f")
-	if [ -n "$pat" ]; then case "$name" in *$pat*) ;; *) continue ;; esac; fi
-	mkdir -p "$corpus/$name"
-	echo "== $name for ${secs}s"
-	"$f" -max_total_time="$secs" -print_final_stats=1 -max_len=65536 \
-		-artifact_prefix="$B/crashes/$name-" "$corpus/$name" || rc=1
+	[ -n "$only" ] && [ "$only" != "$name" ] && continue
+	corpus="$FB/corpus/$name" crashes="$FB/crashes/$name"
+	mkdir -p "$corpus" "$crashes"
+	seeds="$top/tests/seeds_${name#fuzz_}.sh"
+	if [ -f "$seeds" ] && [ -z "$(ls -A "$corpus")" ]; then
+		sh "$seeds" "$B" "$corpus"
+	fi
+	echo "== $name: $secs s, corpus $(ls "$corpus" | wc -l) files"
+	if ! (cd "$crashes" && "$f" -max_total_time="$secs" -print_final_stats=1 \
+		-artifact_prefix="$crashes/" "$corpus" 2>&1 | tail -12); then
+		status=1
+	fi
+	if [ -n "$(ls -A "$crashes")" ]; then
+		echo "!! $name: findings in $crashes"
+		status=1
+	fi
 done
-exit $rc
+exit $status

@@ -221,3 +221,45 @@ int tu_files_equal(const char *a, const char *b)
 	free(y);
 	return eq;
 }
+
+char *tu_plugin_dir(const char *const *names)
+{
+	char *dir = tu_mkdtemp();
+
+	for (; names && *names; names++) {
+		char *rel = tu_strf("lib/sif/plugins/%s.so", *names);
+		char *src = tu_build_path(rel), *dst, *data;
+		size_t len;
+
+		free(rel);
+		if (access(src, R_OK) < 0) {
+			free(src);
+			rel = tu_strf("tests/plugins/%s.so", *names);
+			src = tu_build_path(rel);
+			free(rel);
+		}
+		data = tu_read_file(src, &len);
+		if (!data)
+			die(src);
+		dst = tu_strf("%s/%s.so", dir, *names);
+		if (tu_write_file(dst, data, len) < 0 || chmod(dst, 0755) < 0)
+			die(dst);
+		free(data);
+		free(src);
+		free(dst);
+	}
+	return dir;
+}
+
+int tu_gen_pool(const char *db, const char *args)
+{
+	struct run_result r;
+	char *gen = tu_build_path("tests/gen_pool");
+	int rc = tu_sh(&r, "'%s' %s '%s'", gen, args ? args : "", db);
+
+	if (rc)
+		fprintf(stderr, "gen_pool failed: %s", r.err);
+	tu_run_free(&r);
+	free(gen);
+	return rc;
+}

@@ -45,4 +45,14 @@ int tu_files_equal(const char *a, const char *b);
 /* printf into a malloc'd string. */
 char *tu_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * A fresh directory (mode 0700) holding copies of the named plugins, looked
+ * up in the build's plugin directory and then in build/tests/plugins
+ * ("suspend_image_format", "vm_note", ...).  NULL-terminated list.
+ */
+char *tu_plugin_dir(const char *const *names);
+
+/* Run build/tests/gen_pool with extra arguments into `db`; 0 on success. */
+int tu_gen_pool(const char *db, const char *args);
+
 #endif

@@ -1,5 +1,5 @@
 /*
- * gen_fuzzseeds DIR: write starting corpora for the fuzz targets, one
+ * gen_v1seeds DIR: write starting corpora for the fuzz targets, one
  * subdirectory per target (DIR/fuzz_NAME/), made by the fixture generators
  * so every target starts from valid inputs.  Add a function per target.
  */
@@ -106,7 +106,7 @@ static int seeds_convert(const char *top)
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
-		fprintf(stderr, "usage: gen_fuzzseeds DIR\n");
+		fprintf(stderr, "usage: gen_v1seeds DIR\n");
 		return 2;
 	}
 	if (mkdir_p(argv[1]) < 0 || seeds_v1(argv[1]) < 0 || seeds_convert(argv[1]) < 0)

@@ -1,0 +1,33 @@
+/* Layout of struct sif_ctx, shared by lib/ctx.c and lib/plugin_loader.c only. */
+#ifndef SIF_CTX_INTERNAL_H
+#define SIF_CTX_INTERNAL_H
+
+#include "sif/ctx.h"
+
+struct field_entry {
+	struct sif_field f;        /* copy; f.introduced qualified for plugins */
+	const char *owner;         /* "core" or plugin name */
+	char *introduced;          /* owned storage behind f.introduced, or NULL */
+};
+
+struct mig_entry {
+	struct sif_migration m;    /* m.id points at id */
+	char *id;                  /* "0001_indexes" or "<plugin>/<id>" */
+	const char *owner;
+};
+
+struct sif_ctx {
+	struct field_entry **fields;  /* each allocated alone: pointers stay valid */
+	size_t nfields, fields_cap;
+	struct mig_entry **migs;
+	size_t nmigs, migs_cap;
+	struct sif_plugin_info *plugins;
+	void **handles;            /* dlopen handles, parallel to plugins */
+	size_t nplugins;
+};
+
+/* Check and add a description; on success the ctx owns `handle`. */
+int ctx_register_plugin(struct sif_ctx *ctx, const struct sif_plugin *p,
+			const char *path, void *handle, struct sif_err *err);
+
+#endif
