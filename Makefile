@@ -77,7 +77,11 @@ tests: all $(TESTS) $(TPLUGINS) $(GENS)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(QCC)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+	$(QCC)$(CC) $(ALL_CFLAGS) $(FILE_CFLAGS) -MMD -MP -c $< -o $@
+
+# Xen's public headers use anonymous unions: GNU C for the one file that
+# includes them.
+$(B)/obj/restore/xen_real.o: FILE_CFLAGS := -std=gnu11
 
 $(B)/gen/sql_embed.c: scripts/embed-sql.sh $(SQL_SRC)
 	@mkdir -p $(dir $@)
@@ -160,12 +164,12 @@ FUZZ_B := build-fuzz
 FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 
 fuzz: deps
-	@$(MAKE) --no-print-directory fuzz-build
-	@sh tests/fuzz.sh $(FUZZ_B) $(FUZZ_SECONDS)
+	@$(MAKE) --no-print-directory tests fuzz-build
+	@sh tests/fuzz.sh $(FUZZ_B) $(FUZZ_SECONDS) $(B)
 
 fuzz-build:
 	@$(MAKE) --no-print-directory B=$(FUZZ_B) CC=clang SANFLAGS='$(FUZZ_FLAGS)' \
-		CFLAGS='-O1 -g' $(FUZZ_SRC:tests/%.c=$(FUZZ_B)/fuzz/%) $(FUZZ_B)/tests/gen_fuzzseeds
+		CFLAGS='-O1 -g' $(FUZZ_SRC:tests/%.c=$(FUZZ_B)/fuzz/%)
 
 $(B)/fuzz/fuzz_%: $(B)/obj/tests/fuzz_%.o $(LIBSIF_A)
 	@mkdir -p $(dir $@)

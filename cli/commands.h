@@ -9,6 +9,7 @@ int cmd_db_init(struct cli *cli, struct cli_args *a);
 int cmd_db_migrate(struct cli *cli, struct cli_args *a);
 int cmd_db_version(struct cli *cli, struct cli_args *a);
 int cmd_host_list(struct cli *cli, struct cli_args *a);
+int cmd_image_convert(struct cli *cli, struct cli_args *a);
 int cmd_image_inspect(struct cli *cli, struct cli_args *a);
 int cmd_image_verify(struct cli *cli, struct cli_args *a);
 int cmd_image_wrap(struct cli *cli, struct cli_args *a);
@@ -21,6 +22,7 @@ int cmd_vm_param_get(struct cli *cli, struct cli_args *a);
 
 /* Option tables shared by several commands. */
 extern const struct cli_opt db_migrate_opts[];
+extern const struct cli_opt image_convert_opts[];
 extern const struct cli_opt image_scan_opts[];
 extern const struct cli_opt image_wrap_opts[];
 extern const struct cli_opt json_opts[];

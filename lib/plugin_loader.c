@@ -124,7 +124,8 @@ int sif_ctx_load_plugin_dir(struct sif_ctx *ctx, const char *dir, struct sif_err
 		}
 		n++;
 	}
-	qsort(names, n, sizeof(*names), by_name);
+	if (n)
+		qsort(names, n, sizeof(*names), by_name);
 	for (i = 0; i < n; i++)
 		if (sif_ctx_load_plugin(ctx, names[i], err) < 0)
 			goto out;

@@ -86,6 +86,12 @@ int sif_v1_detect(struct sif_src *src, const struct sif_v1_opts *opts,
 	for (int i = 0; i < 4; i++)
 		w[i] = v1_le32(p + 4 * i);
 	in->start = src->pos;
+	/* Both given: HVM has nothing to check here; the reader reports. */
+	if (opts->width && opts->guest == SIF_V1_HVM) {
+		in->guest = SIF_V1_HVM;
+		in->width = opts->width / 8;
+		return 0;
+	}
 	for (size_t i = 0; i < sizeof(readings) / sizeof(readings[0]); i++) {
 		const struct reading *rd = &readings[i];
 

@@ -202,6 +202,12 @@ static void pages(struct gen *g)
 	for (uint64_t pfn = 0; pfn < o->pages; pfn++)
 		batch_add(g, &b, pfn);
 	batch_flush(g, &b);
+	for (unsigned i = 0; i < o->xtab_batches; i++) {
+		b.n = 1 + i % 7;
+		for (unsigned k = 0; k < b.n; k++)
+			b.ent[k] = SIF_V1_XTAB_ENTRY;
+		batch_flush(g, &b);
+	}
 	for (unsigned r = 1; r <= o->live_rounds; r++) {
 		b.round = r;
 		for (uint64_t pfn = r % 3; pfn < o->pages; pfn += 3)
@@ -549,6 +555,7 @@ int v1gen_set(struct v1gen_opts *o, const char *kv)
 	else if (KEY("xsave_size")) o->xsave_size = (uint32_t)v;
 	else if (KEY("live_rounds")) o->live_rounds = (unsigned)v;
 	else if (KEY("xtab_every")) o->xtab_every = (unsigned)v;
+	else if (KEY("xtab_batches")) o->xtab_batches = (unsigned)v;
 	else if (KEY("pt_types")) o->pt_types = v != 0;
 	else if (KEY("tsc")) o->tsc = v != 0;
 	else if (KEY("hvm_params")) o->hvm_params = v != 0;

@@ -41,6 +41,7 @@ struct v1gen_opts {
 	uint32_t xsave_size;        /* PV: xsave area bytes per vcpu (0: none) */
 	unsigned live_rounds;       /* extra rounds resending every third page */
 	unsigned xtab_every;        /* an XTAB filler 0xf0000000 after every k entries */
+	unsigned xtab_batches;      /* batches made only of fillers (xc_domain_save sends none) */
 	bool pt_types;              /* PV: page-table, pinned, broken, xalloc types */
 	bool tsc;                   /* a tsc_info chunk */
 	bool hvm_params;            /* HVM: all eleven HVM param chunks */

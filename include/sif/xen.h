@@ -1,0 +1,78 @@
+/*
+ * Every access to Xen goes through one ops table: the real backend on
+ * libxenctrl, libxenguest and libxenstore (restore/xen_real.c), and a
+ * recording fake for tests and dry runs (restore/xen_fake.c) that captures
+ * every call and every byte it is given.  Nothing above this table knows
+ * which one it talks to.
+ */
+#ifndef SIF_XEN_H
+#define SIF_XEN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sif/err.h"
+
+struct sif_domain_spec {
+	const char *name;               /* VM name label */
+	const char *uuid;               /* VM uuid: the domain handle */
+	bool hvm;
+	unsigned vcpus;
+	uint64_t memory_kib;
+};
+
+struct sif_restore_result {
+	unsigned long store_mfn, console_mfn;
+	unsigned store_evtchn, console_evtchn;
+};
+
+struct sif_xen;
+
+struct sif_xen_ops {
+	const char *name;               /* "xen" | "fake" */
+	int (*domain_create)(struct sif_xen *x, const struct sif_domain_spec *spec,
+			     uint32_t *domid, struct sif_err *err);
+	/* Read a libxc migration v2 stream from fd to its END record. */
+	int (*domain_restore)(struct sif_xen *x, uint32_t domid, int fd, bool hvm,
+			      struct sif_restore_result *res, struct sif_err *err);
+	/* Suspend the domain and write its libxc v2 stream to fd. */
+	int (*domain_save)(struct sif_xen *x, uint32_t domid, int fd, bool hvm,
+			   struct sif_err *err);
+	/* Hand len bytes of device-model state (read from fd) to the device
+	 * model that will run the restored domain. */
+	int (*dm_state_load)(struct sif_xen *x, uint32_t domid, int fd, uint64_t len,
+			     struct sif_err *err);
+	/* Have the device model save its state and write it to fd. */
+	int (*dm_state_save)(struct sif_xen *x, uint32_t domid, int fd,
+			     uint64_t *len, struct sif_err *err);
+	int (*domain_unpause)(struct sif_xen *x, uint32_t domid, struct sif_err *err);
+	int (*domain_destroy)(struct sif_xen *x, uint32_t domid, struct sif_err *err);
+	int (*xs_write)(struct sif_xen *x, const char *path, const char *value,
+			struct sif_err *err);
+	/* *value is malloc'd; SIF_ENOTFOUND when absent. */
+	int (*xs_read)(struct sif_xen *x, const char *path, char **value,
+		       struct sif_err *err);
+	void (*close)(struct sif_xen *x);
+};
+
+struct sif_xen {
+	const struct sif_xen_ops *ops;
+	void *priv;
+};
+
+/* The hypervisor; fails with a clear message where there is none. */
+int sif_xen_open_real(struct sif_xen **out, struct sif_err *err);
+
+/*
+ * The recording fake.  In `dir` it writes calls.log (one line per call),
+ * restore-<domid>.libxc (every byte of each restore stream), dm-<domid>.state
+ * (device-model state given to it) and xenstore.log.  For domain_save it
+ * sends dir/save.libxc and for dm_state_save dir/save.qemu, when they exist.
+ * `fail_at` names an op that fails (e.g. "domain_restore"), or NULL.
+ */
+int sif_xen_open_fake(struct sif_xen **out, const char *dir, const char *fail_at,
+		      struct sif_err *err);
+
+void sif_xen_close(struct sif_xen *x);
+
+#endif

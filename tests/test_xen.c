@@ -1,0 +1,176 @@
+/*
+ * The Xen backends: the real one refuses clearly where there is no
+ * hypervisor (these machines), the fake one records every call and takes
+ * exactly the stream bytes libxenguest would (to the v2 END record).
+ */
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "sif/xen.h"
+#include "testutil.h"
+
+static void real_backend_without_xen(void **state)
+{
+	struct sif_xen *x;
+	struct sif_err err;
+	int have_xen = access("/dev/xen/privcmd", F_OK) == 0;
+
+	(void)state;
+	if (have_xen) {
+		/* on a dom0 the backend opens */
+		assert_int_equal(sif_xen_open_real(&x, &err), 0);
+		assert_string_equal(x->ops->name, "xen");
+		sif_xen_close(x);
+		return;
+	}
+	assert_int_equal(sif_xen_open_real(&x, &err), -1);
+	assert_int_equal(err.code, SIF_EBACKEND);
+	assert_non_null(strstr(err.msg, "no Xen hypervisor here (no /dev/xen/privcmd)"));
+	assert_null(x);
+}
+
+/* image header + DHDR(PV) + PAGE_DATA(empty-ish) + END, then trailing junk */
+static size_t make_v2(unsigned char *b)
+{
+	static const unsigned char ihdr[24] = {
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 'X', 'E', 'N', 'F',
+		0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0,
+	};
+	size_t n = 0;
+	uint32_t rec[6];
+
+	memcpy(b, ihdr, 24);
+	n = 24;
+	rec[0] = 1; rec[1] = 16;                         /* DHDR, 16 bytes */
+	rec[2] = 1; rec[3] = 12; rec[4] = 4; rec[5] = 17;
+	memcpy(b + n, rec, 24);
+	n += 24;
+	rec[0] = 0xf; rec[1] = 3;                        /* a 3-byte record, padded to 8 */
+	memcpy(b + n, rec, 8);
+	memcpy(b + n + 8, "abc\0\0\0\0\0", 8);
+	n += 16;
+	rec[0] = 0; rec[1] = 0;                          /* END */
+	memcpy(b + n, rec, 8);
+	n += 8;
+	return n;
+}
+
+static void fake_records_everything(void **state)
+{
+	char *dir = tu_mkdtemp(), *path, *log;
+	unsigned char stream[256], after[16];
+	size_t n = make_v2(stream), got;
+	struct sif_restore_result res;
+	struct sif_domain_spec spec = { .name = "vm", .uuid = "0f0e0d0c-0b0a-0908-0706-050403020100",
+					.hvm = false, .vcpus = 2, .memory_kib = 1048576 };
+	struct sif_xen *x;
+	struct sif_err err;
+	uint32_t domid;
+	int p[2];
+	char *captured;
+
+	(void)state;
+	assert_int_equal(sif_xen_open_fake(&x, dir, NULL, &err), 0);
+	assert_int_equal(x->ops->domain_create(x, &spec, &domid, &err), 0);
+	assert_int_equal(domid, 1);
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(write(p[1], stream, n), (ssize_t)n);
+	assert_int_equal(write(p[1], "QEMU-AFTER", 10), 10);
+	close(p[1]);
+	assert_int_equal(x->ops->domain_restore(x, domid, p[0], false, &res, &err), 0);
+	/* exactly to END: what follows is still in the pipe */
+	assert_int_equal(read(p[0], after, sizeof(after)), 10);
+	assert_memory_equal(after, "QEMU-AFTER", 10);
+	close(p[0]);
+	path = tu_strf("%s/restore-1.libxc", dir);
+	captured = tu_read_file(path, &got);
+	assert_int_equal(got, n);
+	assert_memory_equal(captured, stream, n);
+	free(captured);
+	free(path);
+	/* device-model state */
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(write(p[1], "qemu-state", 10), 10);
+	close(p[1]);
+	assert_int_equal(x->ops->dm_state_load(x, domid, p[0], 10, &err), 0);
+	close(p[0]);
+	assert_int_equal(x->ops->xs_write(x, "/local/domain/1/name", "vm", &err), 0);
+	assert_int_equal(x->ops->domain_unpause(x, domid, &err), 0);
+	sif_xen_close(x);
+	path = tu_strf("%s/dm-1.state", dir);
+	captured = tu_read_file(path, &got);
+	assert_int_equal(got, 10);
+	assert_memory_equal(captured, "qemu-state", 10);
+	free(captured);
+	free(path);
+	path = tu_strf("%s/calls.log", dir);
+	log = tu_read_file(path, NULL);
+	assert_string_equal(log,
+		"domain_create domid=1 uuid=0f0e0d0c-0b0a-0908-0706-050403020100 hvm=0 vcpus=2 memory_kib=1048576\n"
+		"domain_restore domid=1 hvm=0\n"
+		"dm_state_load domid=1 bytes=10\n"
+		"xs_write /local/domain/1/name=vm\n"
+		"domain_unpause domid=1\n");
+	free(log);
+	free(path);
+	tu_rmrf(dir);
+	free(dir);
+}
+
+static void fake_restore_of_truncated_stream_fails(void **state)
+{
+	char *dir = tu_mkdtemp();
+	unsigned char stream[256];
+	size_t n = make_v2(stream);
+	struct sif_restore_result res;
+	struct sif_xen *x;
+	struct sif_err err;
+	int p[2];
+
+	(void)state;
+	assert_int_equal(sif_xen_open_fake(&x, dir, NULL, &err), 0);
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(write(p[1], stream, n - 12), (ssize_t)(n - 12));
+	close(p[1]);
+	assert_int_equal(x->ops->domain_restore(x, 1, p[0], false, &res, &err), -1);
+	assert_non_null(strstr(err.msg, "stream ended inside a record"));
+	close(p[0]);
+	sif_xen_close(x);
+	tu_rmrf(dir);
+	free(dir);
+}
+
+static void fake_injected_failure(void **state)
+{
+	char *dir = tu_mkdtemp();
+	struct sif_xen *x;
+	struct sif_err err;
+
+	(void)state;
+	assert_int_equal(sif_xen_open_fake(&x, dir, "domain_unpause", &err), 0);
+	assert_int_equal(x->ops->domain_unpause(x, 3, &err), -1);
+	assert_string_equal(err.msg, "fake Xen: domain_unpause failed (injected)");
+	assert_int_equal(x->ops->domain_destroy(x, 3, &err), 0);
+	sif_xen_close(x);
+	tu_rmrf(dir);
+	free(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(real_backend_without_xen),
+		cmocka_unit_test(fake_records_everything),
+		cmocka_unit_test(fake_restore_of_truncated_stream_fails),
+		cmocka_unit_test(fake_injected_failure),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
