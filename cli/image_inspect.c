@@ -46,6 +46,8 @@ int cmd_image_inspect(struct cli *cli, struct cli_args *a)
 	struct json_object *top = NULL;
 	int rc;
 
+	if (image_width_opt(cli, a, &o.v1_width) < 0)
+		return EXIT_USAGE;
 	if (sif_image_open(&img, a->pos[0], 0, &cli->err) < 0)
 		return cli_fail_err(cli);
 	if (in.json) {

@@ -133,7 +133,7 @@ void image_item_text(const struct sif_image_item *it, char *buf, size_t n)
 	else if (it->v1)
 		v1_text(it->v1, buf, n);
 	else if (it->kind == SIF_ITEM_SIGNATURE)
-		snprintf(buf, n, "%s", it->length == SIF_FRAME_SIGNATURE_LEN ?
+		snprintf(buf, n, "%s", it->stream == SIF_STREAM_FRAMED ?
 			 "\"XenSavedDomv2-\\n\"" : "\"XenSavedDomain\\n\"");
 	else if (it->kind == SIF_ITEM_UNUSED)
 		snprintf(buf, n, "device space after End_of_image (not part of the image, not read)");
@@ -250,4 +250,22 @@ void image_summary_text(const struct sif_image *img, const struct sif_image_summ
 		 sif_container_name(img->container_kind), sum->hvm ? "HVM" : "PV",
 		 sum->needs_legacy_restore ? " (legacy restore path)" : "", sum->image_bytes,
 		 sum->items, unused);
+}
+
+int image_width_opt(struct cli *cli, struct cli_args *a, unsigned *bytes)
+{
+	const char *w = cli_optval(a, "width");
+
+	*bytes = 0;
+	if (!w)
+		return 0;
+	if (!strcmp(w, "32"))
+		*bytes = 4;
+	else if (!strcmp(w, "64"))
+		*bytes = 8;
+	else {
+		cli_usage_error(cli, a->cmd, "--width takes 32 or 64, not '%s'", w);
+		return -1;
+	}
+	return 0;
 }

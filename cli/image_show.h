@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 
+#include "cli.h"
 #include "sif/image.h"
 
 struct json_object;
@@ -25,5 +26,8 @@ struct json_object *image_item_json(const struct sif_image_item *it);
 /* One line summing up a valid image (verify, vdi-check). */
 void image_summary_text(const struct sif_image *img, const struct sif_image_summary *sum,
 			char *buf, size_t n);
+
+/* --width 32|64 of a v1 stream into bytes (0 if absent); -1 after a usage error. */
+int image_width_opt(struct cli *cli, struct cli_args *a, unsigned *bytes);
 
 #endif

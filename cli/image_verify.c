@@ -6,7 +6,6 @@
  * or 1 with the offset and what was expected.
  */
 #include <stdio.h>
-#include <string.h>
 
 #include "cli.h"
 #include "commands.h"
@@ -19,16 +18,9 @@ int cmd_image_verify(struct cli *cli, struct cli_args *a)
 	struct sif_image_summary sum;
 	struct sif_image img;
 	char line[512];
-	const char *w = cli_optval(a, "width");
 
-	if (w) {
-		if (!strcmp(w, "32"))
-			o.v1_width = 4;
-		else if (!strcmp(w, "64"))
-			o.v1_width = 8;
-		else
-			return cli_usage_error(cli, a->cmd, "--width takes 32 or 64");
-	}
+	if (image_width_opt(cli, a, &o.v1_width) < 0)
+		return EXIT_USAGE;
 	if (sif_image_open(&img, a->pos[0], 0, &cli->err) < 0)
 		return cli_fail_err(cli);
 	if (sif_image_scan(&img, &o, &sum, &cli->err) < 0) {

@@ -259,7 +259,8 @@ static int image_end(struct scan *sc, const char *after)
 
 static int signature_item(struct scan *sc, uint64_t len)
 {
-	struct sif_image_item it = { .kind = SIF_ITEM_SIGNATURE, .offset = 0, .length = len };
+	struct sif_image_item it = { .kind = SIF_ITEM_SIGNATURE, .offset = 0, .length = len,
+				     .stream = sc->img->stream };
 
 	return visit(sc, &it);
 }

@@ -140,6 +140,7 @@ struct sif_image_item {
 	uint64_t offset;            /* in the stream (ext2: in the file) */
 	uint64_t length;            /* bytes the item covers, header included */
 	const struct sif_frame_rec *frame;      /* SIF_ITEM_FRAME */
+	enum sif_stream_kind stream;            /* SIF_ITEM_SIGNATURE: which one */
 	/* per content */
 	const struct sif_xenops_record *xenops; /* Xenops */
 	const struct sif_v2_summary *libxc;     /* Libxc, bare libxc, libxl's libxc */
