@@ -30,5 +30,5 @@ int main(int argc, char **argv)
 			fprintf(stderr, "gen_image: bad option %s\n", argv[i]);
 			return 2;
 		}
-	return imggen_write(argv[1], &o) < 0 ? 1 : 0;
+	return imggen_write(argv[1], &o, NULL) < 0 ? 1 : 0;
 }

@@ -126,17 +126,38 @@ static int put_data(int fd, uint64_t seed, uint64_t n)
 	return 0;
 }
 
-/* The inner stream into `path`. */
-static int inner_stream(const char *path, const struct imggen_opts *o, bool legacy_image)
+struct shift {
+	const struct imggen_opts *o;
+	uint64_t by;
+};
+
+static void shifted_mark(void *ctx, uint64_t off, const char *what)
+{
+	struct shift *sh = ctx;
+
+	sh->o->mark(sh->o->mark_ctx, off + sh->by, what);
+}
+
+/* The inner stream into `path`; marks shifted to where it will sit. */
+static int inner_stream(const char *path, const struct imggen_opts *o, bool legacy_image,
+			uint64_t at, struct imggen_result *r)
 {
 	struct v1gen_opts v1 = { 0 };
 	struct v1gen_result res;
+	struct v2gen_opts v2 = o->v2;
+	struct shift sh = { o, at };
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600), rc;
 
 	if (fd < 0)
 		return fail("create", path);
 	if (o->kind == IMGGEN_RAW || o->kind == IMGGEN_STRUCTURED) {
-		rc = v2gen_write(fd, &o->v2);
+		if (o->mark) {
+			v2.mark = shifted_mark;
+			v2.mark_ctx = &sh;
+		}
+		rc = v2gen_write(fd, &v2);
+		r->stream = at;
+		r->stream_end = at + v2gen_size(&o->v2);
 	} else {
 		char *kv = strdup(o->v1_kv ? o->v1_kv : ""), *tok, *save = NULL;
 
@@ -154,7 +175,17 @@ static int inner_stream(const char *path, const struct imggen_opts *o, bool lega
 			v1.qemu = true;
 		if (legacy_image && o->qemu_bytes)
 			v1.qemu_len = o->qemu_bytes;
+		if (o->mark) {
+			v1.mark = shifted_mark;
+			v1.mark_ctx = &sh;
+		}
 		rc = v1gen_write(fd, &v1, &res);
+		r->stream = at + res.v1_start;
+		r->stream_end = at + res.v1_end;
+		if (legacy_image) {
+			r->qemu = res.total > res.v1_end ? res.v1_end : 0;
+			r->total = res.total;
+		}
 	}
 	if (rc < 0)
 		fail("writing stream", path);
@@ -163,17 +194,37 @@ static int inner_stream(const char *path, const struct imggen_opts *o, bool lega
 	return rc;
 }
 
+/* Bytes before the inner stream of a framed image. */
+static uint64_t framed_head(const struct imggen_opts *o)
+{
+	size_t xlen = 0;
+	char *x = xenops_text(o, &xlen);
+
+	free(x);
+	return 15 + 16 + xlen + 16;
+}
+
 /* signature, Xenops, the stream record, Qemu_trad, End_of_image. */
-static int framed(int fd, const char *inner, const struct imggen_opts *o)
+static int framed(int fd, const char *inner, const struct imggen_opts *o,
+		  struct imggen_result *r)
 {
 	bool legacy = o->kind == IMGGEN_STRUCTURED_LEGACY || o->kind == IMGGEN_RAW_LEGACY;
 	uint64_t type = legacy ? 0xf2 : o->v2.libxl ? 0xf1 : 0xf0;
 	size_t xlen = 0;
 	char *x = xenops_text(o, &xlen);
+	struct stat st;
 	int rc = -1;
 
-	if (!x)
-		return -1;
+	if (!x || stat(inner, &st) < 0)
+		goto out;
+	r->xenops = 15;
+	r->xenops_len = xlen;
+	r->stream_hdr = 15 + 16 + xlen;
+	r->qemu = r->stream_hdr + 16 + (uint64_t)st.st_size;
+	r->end = r->qemu + (o->qemu_bytes ? 16 + o->qemu_bytes : 0);
+	r->total = r->end + 16;
+	if (!o->qemu_bytes)
+		r->qemu = 0;
 	if (write_all(fd, "XenSavedDomv2-\n", 15) < 0 || header(fd, 0xf, xlen) < 0 ||
 	    write_all(fd, x, xlen) < 0 || header(fd, type, 0) < 0 || copy_file(fd, inner) < 0)
 		goto out;
@@ -192,10 +243,10 @@ out:
 	return rc;
 }
 
-static int sif_ext2(const char *out, const char *stream, const struct imggen_opts *o)
+int imggen_ext2(const char *out, const char *stream, bool legacy)
 {
-	struct sif_image_writer_opts wo = { .format = o->kind == IMGGEN_LEGACY ? SIF_IMAGE_LEGACY :
-					    SIF_IMAGE_STRUCTURED, .now = o->time ? o->time : 1709210096,
+	struct sif_image_writer_opts wo = { .format = legacy ? SIF_IMAGE_LEGACY :
+					    SIF_IMAGE_STRUCTURED, .now = 1709210096,
 					    .fixed_uuid = true, .uuid = "sif-test-uuid-01" };
 	struct sif_image_writer *w;
 	struct sif_err err;
@@ -235,6 +286,7 @@ static int run(char *const argv[])
 		int null = open("/dev/null", O_WRONLY);
 
 		dup2(null, 1);
+		dup2(null, 2);
 		setenv("E2FSPROGS_FAKE_TIME", "1709210096", 1);
 		execvp(argv[0], argv);
 		_exit(127);
@@ -267,8 +319,10 @@ static int e2fs_ext2(const char *out, const char *stream)
 	return run((char *[]){ "debugfs", "-w", "-R", req, (char *)out, NULL });
 }
 
-int imggen_write(const char *path, const struct imggen_opts *o)
+int imggen_write(const char *path, const struct imggen_opts *o, struct imggen_result *res)
 {
+	struct imggen_result local;
+	struct imggen_result *r = res ? res : &local;
 	char *inner = NULL, *stream = NULL;
 	bool ext2 = o->kind == IMGGEN_STRUCTURED || o->kind == IMGGEN_LEGACY ||
 		    o->kind == IMGGEN_STRUCTURED_LEGACY;
@@ -277,7 +331,9 @@ int imggen_write(const char *path, const struct imggen_opts *o)
 	if (asprintf(&inner, "%s.inner.tmp", path) < 0 ||
 	    asprintf(&stream, "%s.stream.tmp", path) < 0)
 		return -1;
-	if (inner_stream(inner, o, o->kind == IMGGEN_LEGACY) < 0)
+	memset(r, 0, sizeof(*r));
+	if (inner_stream(inner, o, o->kind == IMGGEN_LEGACY,
+			 o->kind == IMGGEN_LEGACY ? 0 : framed_head(o), r) < 0)
 		goto out;
 	if (o->kind == IMGGEN_LEGACY) {
 		if (rename(inner, stream) < 0) {
@@ -286,7 +342,7 @@ int imggen_write(const char *path, const struct imggen_opts *o)
 		}
 	} else {
 		fd = open(ext2 ? stream : path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		if (fd < 0 || framed(fd, inner, o) < 0 || close(fd) < 0) {
+		if (fd < 0 || framed(fd, inner, o, r) < 0 || close(fd) < 0) {
 			fail("writing", ext2 ? stream : path);
 			goto out;
 		}
@@ -296,7 +352,7 @@ int imggen_write(const char *path, const struct imggen_opts *o)
 		const char *tool = getenv("IMGGEN_EXT2TOOL");
 
 		if (tool && !strcmp(tool, "e2fsprogs") ? e2fs_ext2(path, stream) < 0 :
-		    sif_ext2(path, stream, o) < 0)
+		    imggen_ext2(path, stream, o->kind == IMGGEN_LEGACY) < 0)
 			goto out;
 	}
 	rc = 0;

@@ -62,13 +62,31 @@ struct imggen_opts {
 	const char *vm_str;         /* Xenops vm_str (NULL: absent) */
 	uint64_t raw_tail;          /* raw: bytes of free space after End_of_image */
 	int64_t time;               /* timestamps (0: a fixed date) */
+	/* Marks of the inner stream's records, at their offsets in the image's
+	 * stream (the ext2 file, or the raw file). */
+	void (*mark)(void *ctx, uint64_t offset, const char *what);
+	void *mark_ctx;
+};
+
+/* Where things are in the image's stream (the ext2 file or the raw file). */
+struct imggen_result {
+	uint64_t xenops;            /* Xenops header (framed kinds) */
+	uint64_t xenops_len;        /* its body length */
+	uint64_t stream_hdr;        /* the stream record's header (framed kinds) */
+	uint64_t stream;            /* the inner stream's first byte */
+	uint64_t stream_end;        /* just past it (v1: before any qemu record) */
+	uint64_t qemu;              /* Qemu_trad header / legacy qemu record; 0: none */
+	uint64_t end;               /* End_of_image header (framed kinds) */
+	uint64_t total;             /* bytes of the image (raw tail excluded) */
 };
 
 /*
  * Write an image to path (replaced).  Uses libsif's image writer for the
  * ext2 kinds.  0, or -1 with a message on stderr.
  */
-int imggen_write(const char *path, const struct imggen_opts *o);
+int imggen_write(const char *path, const struct imggen_opts *o, struct imggen_result *res);
+/* Put the file `stream` into a fresh ext2 image at path with libsif's writer. */
+int imggen_ext2(const char *path, const char *stream, bool legacy);
 int imggen_set(struct imggen_opts *o, const char *kv);
 
 #endif
