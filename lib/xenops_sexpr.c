@@ -192,9 +192,12 @@ static int sx_bare_atom(struct sx *x, int node)
 		return sx_fail(x, start, "block and datum comments (#| #;) are not supported");
 	while (x->pos < x->len && sx_bare(x->s[x->pos]))
 		x->pos++;
-	out = strndup((const char *)x->s + start, x->pos - start);
+	/* Not strndup: a bare atom may hold NUL bytes. */
+	out = malloc(x->pos - start + 1);
 	if (!out)
 		return sif_errf(x->err, SIF_ENOMEM, "out of memory");
+	memcpy(out, x->s + start, x->pos - start);
+	out[x->pos - start] = '\0';
 	x->n[node].atom.p = out;
 	x->n[node].atom.len = x->pos - start;
 	return 0;

@@ -275,7 +275,7 @@ static void vdi_check(void **state)
 {
 	char *db = tu_strf("%s/pool.db", dir), *dbarg = tu_strf("--db=%s", db);
 	char *pdir = tu_plugin_dir((const char *[]){ "suspend_image_format", NULL });
-	char *pdirarg = tu_strf("--plugin-dir=%s", pdir), *img = tu_strf("%s/c.img", dir), *vdi;
+	char *pdirarg = tu_strf("--plugin-dir=%s", pdir), *img = tu_strf("%s/c.img", dir), *vdi, *uarg;
 	struct run_result r;
 
 	(void)state;
@@ -284,28 +284,29 @@ static void vdi_check(void **state)
 	expect(&r, 0, NULL, NULL);
 	tu_sif(&r, dbarg, pdirarg, "vdi-list", "type=suspend", "--minimal", NULL);
 	vdi = strndup(r.out, 36);
+	uarg = tu_strf("uuid=%s", vdi);
 	tu_run_free(&r);
 	tu_sif(&r, "image", "wrap", "--format", "raw", "--libxc", stream, img, NULL);
 	expect(&r, 0, NULL, NULL);
-	tu_sif(&r, dbarg, pdirarg, "vdi-check", tu_strf("uuid=%s", vdi), "--image", img, NULL);
+	tu_sif(&r, dbarg, pdirarg, "vdi-check", uarg, "--image", img, NULL);
 	expect(&r, 1, "suspend_image_format=legacy but the image is raw (raw container, "
 	       "XenSavedDomv2 framing); run with --fix", NULL);
-	tu_sif(&r, dbarg, pdirarg, "vdi-check", tu_strf("uuid=%s", vdi), "--image", img, "--fix",
+	tu_sif(&r, dbarg, pdirarg, "vdi-check", uarg, "--image", img, "--fix",
 	       NULL);
 	expect(&r, 0, "suspend_image_format was legacy, the image is raw", "");
-	tu_sif(&r, dbarg, pdirarg, "vdi-param-get", tu_strf("uuid=%s", vdi),
+	tu_sif(&r, dbarg, pdirarg, "vdi-param-get", uarg,
 	       "param-name=suspend-image-format", NULL);
 	expect(&r, 0, "raw", NULL);
-	tu_sif(&r, dbarg, pdirarg, "vdi-check", tu_strf("uuid=%s", vdi), "--image", img, NULL);
+	tu_sif(&r, dbarg, pdirarg, "vdi-check", uarg, "--image", img, NULL);
 	expect(&r, 0, "suspend_image_format=raw agrees with the image", NULL);
 	/* a bare stream never changes the field */
-	tu_sif(&r, dbarg, pdirarg, "vdi-check", tu_strf("uuid=%s", vdi), "--image", stream, "--fix",
+	tu_sif(&r, dbarg, pdirarg, "vdi-check", uarg, "--image", stream, "--fix",
 	       NULL);
 	expect(&r, 1, NULL, "a bare libxc v2 stream, not a suspend image");
 	tu_sif(&r, dbarg, pdirarg, "vdi-check", "uuid=00000000-0000-0000-0000-000000000000",
 	       "--image", img, NULL);
 	expect(&r, 1, NULL, "no VDI with uuid 00000000-0000-0000-0000-000000000000");
-	tu_sif(&r, dbarg, pdirarg, "vdi-check", tu_strf("uuid=%s", vdi), NULL);
+	tu_sif(&r, dbarg, pdirarg, "vdi-check", uarg, NULL);
 	expect(&r, 2, NULL, "missing --image PATH");
 	tu_rmrf(pdir);
 	free(db);
@@ -314,6 +315,7 @@ static void vdi_check(void **state)
 	free(pdirarg);
 	free(img);
 	free(vdi);
+	free(uarg);
 }
 
 int main(void)

@@ -63,6 +63,23 @@ static void escapes(void **state)
 	sif_xenops_free(&x);
 }
 
+/* Found by fuzz_xenops: a bare atom holding a NUL byte. */
+static void nul_in_bare_atom(void **state)
+{
+	static const char body[] = "((time a\0b)(word_si\0e 64))";
+	struct sif_xenops_record x;
+	struct sif_err err;
+
+	(void)state;
+	assert_int_equal(sif_xenops_parse(body, sizeof(body) - 1, &x, &err), -1);
+	assert_non_null(strstr(err.msg, "unknown field"));
+	assert_int_equal(sif_xenops_parse(body, 12, &x, &err), -1);
+	assert_int_equal(sif_xenops_parse("((time a\0b)(word_size 64))", 27, &x, &err), 0);
+	assert_int_equal(x.time.len, 3);
+	assert_memory_equal(x.time.p, "a\0b", 3);
+	sif_xenops_free(&x);
+}
+
 static void format_is_sexplib_mach(void **state)
 {
 	struct sif_xenops_kv kv[2] = {
@@ -165,6 +182,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(parses_xenopsd_output),
 		cmocka_unit_test(escapes),
+		cmocka_unit_test(nul_in_bare_atom),
 		cmocka_unit_test(format_is_sexplib_mach),
 		cmocka_unit_test(round_trip_binary),
 		cmocka_unit_test(malformed),
