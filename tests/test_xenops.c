@@ -74,7 +74,7 @@ static void nul_in_bare_atom(void **state)
 	assert_int_equal(sif_xenops_parse(body, sizeof(body) - 1, &x, &err), -1);
 	assert_non_null(strstr(err.msg, "unknown field"));
 	assert_int_equal(sif_xenops_parse(body, 12, &x, &err), -1);
-	assert_int_equal(sif_xenops_parse("((time a\0b)(word_size 64))", 27, &x, &err), 0);
+	assert_int_equal(sif_xenops_parse("((time a\0b)(word_size 64))", 26, &x, &err), 0);
 	assert_int_equal(x.time.len, 3);
 	assert_memory_equal(x.time.p, "a\0b", 3);
 	sif_xenops_free(&x);
