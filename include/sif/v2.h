@@ -12,11 +12,14 @@
  * every byte read).  The summary is what `sif image inspect` shows.
  *
  * Beyond verify-stream-v2: record types that belong to the other guest
- * type (an HVM_CONTEXT in a PV stream, X86_PV_* in an HVM one), a
- * zero-length PAGE_DATA's twin (count 0) and EMULATOR_XENSTORE_DATA is
- * checked as the libxl spec says (the peer rejects every such record under
- * Python 3).  Deliberately the same as the peer: TOOLSTACK and
- * CHECKPOINT_DIRTY_PFN_LIST records are refused.
+ * type (an HVM_CONTEXT in a PV stream, X86_PV_* in an HVM one), a P2M
+ * frame list whose start pfn is above its end, and the big-endian flag of
+ * the headers (the peer tests `options & IHDR_OPT_BIT_ENDIAN`, a bit
+ * number, so its check never fires) are refused; EMULATOR_XENSTORE_DATA
+ * is checked as the libxl spec says (the peer rejects every such record
+ * under Python 3).  Deliberately the same as the peer: a PAGE_DATA record
+ * of 8 bytes (count 0), TOOLSTACK and CHECKPOINT_DIRTY_PFN_LIST records
+ * are refused.
  */
 #ifndef SIF_V2_H
 #define SIF_V2_H
