@@ -349,9 +349,24 @@ static void legacy_rules(void **state)
 	it_copy(good, p);
 	it_patch_le32(p, batch + 4 + 4, 0x50000003);
 	expect_scan_fail(p, "0x5", "type");
-	it_copy(good, p);
-	it_truncate(p, batch + 100);
-	expect_scan_fail(p, "truncated", "expected");
+	/* cut at every chunk and tail item of the v1 stream, and inside each */
+	for (size_t i = 0; i < m.n; i++) {
+		uint64_t cuts[2] = { m.off[i], m.off[i] + 2 };
+
+		for (int k = 0; k < 2; k++) {
+			struct sif_err err;
+
+			it_copy(good, p);
+			it_truncate(p, cuts[k]);
+			if (it_scan(p, NULL, &err) == 0)
+				fail_msg("cut at %llu (%s) accepted", (unsigned long long)cuts[k],
+					 m.what[i]);
+			if (!strstr(err.msg, "offset ") ||
+			    (!strstr(err.msg, "truncated") && !strstr(err.msg, "expected")))
+				fail_msg("cut at %llu (%s): %s", (unsigned long long)cuts[k],
+					 m.what[i], err.msg);
+		}
+	}
 	/* inside ext2, bytes after the qemu record are trailing data */
 	it_copy(good, p);
 	assert_int_equal(tu_write_file(q, "", 0), 0);
@@ -417,6 +432,30 @@ static void ext2_container(void **state)
 	free(p);
 }
 
+/* 1 KiB blocks, as old mke2fs defaults made small filesystems. */
+static void small_block_ext2(void **state)
+{
+	char *p = tu_strf("%s/k1.img", dir), *raw = gen("k1.raw", &raw_pv, NULL, NULL);
+	struct sif_image_summary s;
+	struct sif_image img;
+	struct sif_err err;
+	struct run_result r;
+
+	(void)state;
+	if (tu_sh(&r, "mke2fs -q -F -t ext2 -b 1024 '%s' 2m && debugfs -w -R 'write %s "
+		  "suspend-image' '%s'", p, raw, p) != 0)
+		fail_msg("mke2fs: %s", r.err);
+	tu_run_free(&r);
+	scan_ok(p, &s);
+	assert_int_equal(s.format, SIF_IMAGE_STRUCTURED);
+	assert_int_equal(s.image_bytes, it_size(raw));
+	assert_int_equal(sif_image_open(&img, p, 0, &err), 0);
+	assert_int_equal(img.ext2_block_size, 1024);
+	sif_image_close(&img);
+	free(p);
+	free(raw);
+}
+
 /* ext4's extent-mapped files are not what an ext2 suspend image holds. */
 static void ext4_extents_refused(void **state)
 {
@@ -446,6 +485,7 @@ int main(void)
 		cmocka_unit_test(sized_device_records),
 		cmocka_unit_test(legacy_rules),
 		cmocka_unit_test(ext2_container),
+		cmocka_unit_test(small_block_ext2),
 		cmocka_unit_test(ext4_extents_refused),
 	};
 
