@@ -29,7 +29,7 @@ QCC =
 QLD =
 endif
 
-PKGS        := sqlite3 libxml-2.0 json-c ext2fs xencontrol xenguest xenstore zlib
+PKGS        := sqlite3 libxml-2.0 json-c ext2fs com_err xencontrol xenguest xenstore zlib
 PKG_CFLAGS  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)

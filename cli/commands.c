@@ -10,6 +10,13 @@ const struct cli_opt json_opts[] = {
 	{ NULL, false, NULL },
 };
 
+/* --json first: `image verify` uses the table without it. */
+const struct cli_opt image_scan_opts[] = {
+	{ "json", false, "output as JSON" },
+	{ "width", true, "toolstack width of a v1 (legacy) stream: 32 or 64 (default: detect)" },
+	{ NULL, false, NULL },
+};
+
 const struct cli_cmd cli_commands[] = {
 	{ "datamodel", cmd_datamodel, 0, 0, 1, json_opts, "[CLASS] [--json]",
 	  "classes and fields of the datamodel (core and plugins) with types and docs" },
@@ -25,6 +32,13 @@ const struct cli_cmd cli_commands[] = {
 	  "IN OUT [--width 32|64] [--guest-type pv|hvm] [--format libxc|libxl] "
 	  "[--skip-qemu] [--xl] [--to stream]",
 	  "convert a legacy (libxc v1) stream or image to a v2 stream" },
+	{ "image inspect", cmd_image_inspect, 0, 1, 1, image_scan_opts, "PATH [--json] [--width 32|64]",
+	  "show the container, format and every record of a suspend image" },
+	{ "image verify", cmd_image_verify, 0, 1, 1, image_scan_opts + 1, "PATH [--width 32|64]",
+	  "check a whole suspend image to its last byte (exit 1 with offset and reason)" },
+	{ "image wrap", cmd_image_wrap, 0, 1, 1, image_wrap_opts,
+	  "--format raw|structured --libxc STREAM [--qemu FILE] [--xenops-vm STR] OUT",
+	  "build a raw or structured (ext2) suspend image from a migration stream" },
 	{ "plugin-list", cmd_plugin_list, 0, 0, 0, json_opts, "[--json]",
 	  "loaded plugins with the fields, migrations and hooks they add" },
 	{ "vdi-list", cmd_vdi_list, CMD_KV, 0, 0, obj_list_opts,

@@ -15,6 +15,7 @@
 #include "sif/ctx.h"
 #include "sif/db.h"
 #include "sif/migrate.h"
+#include "dbutil.h"
 #include "testutil.h"
 
 struct fx {
@@ -49,12 +50,7 @@ static int teardown(void **state)
 
 static void snapshot(struct fx *fx)
 {
-	size_t len;
-	char *data = tu_read_file(fx->db, &len);
-
-	assert_non_null(data);
-	assert_int_equal(tu_write_file(fx->copy, data, len), 0);
-	free(data);
+	tu_copy_file(fx->db, fx->copy);
 }
 
 static struct sif_ctx *ctx_with(const char *const *plugins, char **pdir)
@@ -76,19 +72,6 @@ static void free_ctx(struct sif_ctx *ctx, char *pdir)
 	free(pdir);
 }
 
-static long count(struct sif_db *db, const char *sql)
-{
-	struct sif_stmt *st;
-	struct sif_err err;
-	long n;
-
-	assert_int_equal(sif_db_prepare(db, sql, &st, &err), 0);
-	assert_int_equal(sif_stmt_step(st, &err), SIF_ROW);
-	n = (long)sif_stmt_int(st, 0);
-	sif_stmt_finalize(st);
-	return n;
-}
-
 static void applies_in_order_once(void **state)
 {
 	struct fx *fx = *state;
@@ -104,14 +87,14 @@ static void applies_in_order_once(void **state)
 	assert_int_equal(sif_migrate(ctx, db, false, NULL, NULL, &n, &err), 0);
 	assert_int_equal(n, 2);
 	/* every VDI, existing before the plugin, is now legacy */
-	assert_int_equal(count(db, "SELECT count(*) FROM VDI"), 12);
-	assert_int_equal(count(db, "SELECT count(*) FROM VDI WHERE suspend_image_format = 'legacy'"), 12);
-	assert_int_equal(count(db, "SELECT count(*) FROM VM WHERE note = 'none'"), 5);
+	assert_int_equal(tu_db_count(db, "SELECT count(*) FROM VDI"), 12);
+	assert_int_equal(tu_db_count(db, "SELECT count(*) FROM VDI WHERE suspend_image_format = 'legacy'"), 12);
+	assert_int_equal(tu_db_count(db, "SELECT count(*) FROM VM WHERE note = 'none'"), 5);
 	/* recorded in order: core first, then plugins by name */
-	assert_int_equal(count(db, "SELECT count(*) FROM sif_migrations"), 4);
-	assert_int_equal(count(db, "SELECT rowid FROM sif_migrations WHERE id = "
+	assert_int_equal(tu_db_count(db, "SELECT count(*) FROM sif_migrations"), 4);
+	assert_int_equal(tu_db_count(db, "SELECT rowid FROM sif_migrations WHERE id = "
 				   "'suspend_image_format/0001_add_field'"), 3);
-	assert_int_equal(count(db, "SELECT rowid FROM sif_migrations WHERE id = "
+	assert_int_equal(tu_db_count(db, "SELECT rowid FROM sif_migrations WHERE id = "
 				   "'vm_note/0001_add_note'"), 4);
 	sif_db_close(db);
 
@@ -223,7 +206,7 @@ static void failing_migration_rolls_back(void **state)
 	assert_non_null(strstr(err.msg, "no such table: no_such_table"));
 	assert_int_equal(sif_db_has_column(db, "VDI", "broken", &has, &err), 0);
 	assert_false(has);
-	assert_int_equal(count(db, "SELECT count(*) FROM VDI WHERE name__label = 'changed'"), 0);
+	assert_int_equal(tu_db_count(db, "SELECT count(*) FROM VDI WHERE name__label = 'changed'"), 0);
 	sif_db_close(db);
 	assert_true(tu_files_equal(fx->db, fx->copy));
 	free_ctx(ctx, pdir);
@@ -255,7 +238,7 @@ static void write_failure_at_every_write(void **state)
 		/* A failure inside COMMIT leaves a hot journal, as a crash would:
 		 * the next reader rolls it back.  Then the bytes are the old ones. */
 		assert_int_equal(sif_db_open(fx->db, 0, &db, &err), 0);
-		assert_int_equal(count(db, "SELECT count(*) FROM sqlite_master") > 0, 1);
+		assert_int_equal(tu_db_count(db, "SELECT count(*) FROM sqlite_master") > 0, 1);
 		sif_db_close(db);
 		if (!tu_files_equal(fx->db, fx->copy))
 			fail_msg("write %ld failed and the DB changed", k);
@@ -265,7 +248,7 @@ static void write_failure_at_every_write(void **state)
 		struct sif_db *db;
 
 		assert_int_equal(sif_db_open(fx->db, 0, &db, &err), 0);
-		assert_int_equal(count(db, "SELECT count(*) FROM VDI WHERE "
+		assert_int_equal(tu_db_count(db, "SELECT count(*) FROM VDI WHERE "
 					   "suspend_image_format = 'legacy'"), 12);
 		sif_db_close(db);
 	}

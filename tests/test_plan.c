@@ -16,6 +16,7 @@
 #include "sif/migrate.h"
 #include "sif/objects.h"
 #include "sif/restore.h"
+#include "dbutil.h"
 #include "testutil.h"
 
 struct fx {
@@ -24,17 +25,6 @@ struct fx {
 	struct sif_db *db;
 	char vm[64], halted_vm[64], old_host[64], new_host[64];
 };
-
-static void first(struct sif_db *db, const char *sql, char out[64])
-{
-	struct sif_stmt *st;
-	struct sif_err err;
-
-	assert_int_equal(sif_db_prepare(db, sql, &st, &err), 0);
-	assert_int_equal(sif_stmt_step(st, &err), SIF_ROW);
-	snprintf(out, 64, "%s", sif_stmt_text(st, 0));
-	sif_stmt_finalize(st);
-}
 
 static int setup_with(void **state, const char *const *plugins)
 {
@@ -50,10 +40,10 @@ static int setup_with(void **state, const char *const *plugins)
 	assert_int_equal(sif_ctx_load_plugin_dir(fx->ctx, fx->pdir, &err), 0);
 	assert_int_equal(sif_db_open(db, 0, &fx->db, &err), 0);
 	assert_int_equal(sif_migrate(fx->ctx, fx->db, false, NULL, NULL, NULL, &err), 0);
-	first(fx->db, "SELECT uuid FROM VM WHERE power_state = 'Suspended' ORDER BY rowid", fx->vm);
-	first(fx->db, "SELECT uuid FROM VM WHERE power_state != 'Suspended'", fx->halted_vm);
-	first(fx->db, "SELECT uuid FROM host WHERE software_version LIKE '%4.4.1-xs%'", fx->old_host);
-	first(fx->db, "SELECT uuid FROM host WHERE software_version LIKE '%4.17%'", fx->new_host);
+	tu_db_text(fx->db, "SELECT uuid FROM VM WHERE power_state = 'Suspended' ORDER BY rowid", fx->vm);
+	tu_db_text(fx->db, "SELECT uuid FROM VM WHERE power_state != 'Suspended'", fx->halted_vm);
+	tu_db_text(fx->db, "SELECT uuid FROM host WHERE software_version LIKE '%4.4.1-xs%'", fx->old_host);
+	tu_db_text(fx->db, "SELECT uuid FROM host WHERE software_version LIKE '%4.17%'", fx->new_host);
 	free(db);
 	*state = fx;
 	return 0;
@@ -83,16 +73,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void sql(struct fx *fx, const char *fmt, const char *arg)
-{
-	char *s = tu_strf(fmt, arg);
-	struct sif_err err;
-
-	if (sif_db_exec(fx->db, s, &err) < 0)
-		fail_msg("%s", err.msg);
-	free(s);
-}
-
 static void resume_of_a_migrated_vdi_is_legacy(void **state)
 {
 	struct fx *fx = *state;
@@ -117,9 +97,9 @@ static void field_value_decides_and_admin_key_is_dropped(void **state)
 	struct sif_restore_plan p;
 	struct sif_err err;
 
-	sql(fx, "UPDATE VDI SET suspend_image_format = 'raw' WHERE _ref = "
+	tu_db_exec(fx->db, "UPDATE VDI SET suspend_image_format = 'raw' WHERE _ref = "
 		"(SELECT suspend_VDI FROM VM WHERE uuid = '%s')", fx->vm);
-	sql(fx, "UPDATE VM SET platform = '((''acpi'' ''1'') (''suspend-image-format'' ''legacy''))' "
+	tu_db_exec(fx->db, "UPDATE VM SET platform = '((''acpi'' ''1'') (''suspend-image-format'' ''legacy''))' "
 		"WHERE uuid = '%s'", fx->vm);
 	assert_int_equal(sif_restore_plan_make(fx->ctx, fx->db, SIF_RESTORE_RESUME, fx->vm,
 					       NULL, &p, &err), 0);
@@ -148,7 +128,7 @@ static void receive_depends_on_sender(void **state)
 			    "structured");
 	sif_restore_plan_free(&p);
 	/* a sending host with a version nobody can read */
-	sql(fx, "UPDATE host SET software_version = '((''xen'' ''unknown''))' WHERE uuid = '%s'",
+	tu_db_exec(fx->db, "UPDATE host SET software_version = '((''xen'' ''unknown''))' WHERE uuid = '%s'",
 	    fx->old_host);
 	assert_int_equal(sif_restore_plan_make(fx->ctx, fx->db, SIF_RESTORE_MIGRATE_RECEIVE,
 					       NULL, fx->old_host, &p, &err), -1);
@@ -171,11 +151,11 @@ static void refusals(void **state)
 	assert_int_equal(sif_restore_plan_make(fx->ctx, fx->db, SIF_RESTORE_MIGRATE_RECEIVE,
 					       NULL, "0000-no-such-host", &p, &err), -1);
 	assert_string_equal(err.msg, "no host with uuid 0000-no-such-host");
-	sql(fx, "UPDATE VM SET suspend_VDI = 'OpaqueRef:NULL' WHERE uuid = '%s'", fx->vm);
+	tu_db_exec(fx->db, "UPDATE VM SET suspend_VDI = 'OpaqueRef:NULL' WHERE uuid = '%s'", fx->vm);
 	assert_int_equal(sif_restore_plan_make(fx->ctx, fx->db, SIF_RESTORE_RESUME, fx->vm,
 					       NULL, &p, &err), -1);
 	assert_non_null(strstr(err.msg, "has no suspend VDI"));
-	sql(fx, "UPDATE VM SET suspend_VDI = 'OpaqueRef:gone' WHERE uuid = '%s'", fx->vm);
+	tu_db_exec(fx->db, "UPDATE VM SET suspend_VDI = 'OpaqueRef:gone' WHERE uuid = '%s'", fx->vm);
 	assert_int_equal(sif_restore_plan_make(fx->ctx, fx->db, SIF_RESTORE_RESUME, fx->vm,
 					       NULL, &p, &err), -1);
 	assert_non_null(strstr(err.msg, "its suspend VDI OpaqueRef:gone is not in the database"));

@@ -1,0 +1,63 @@
+/* Test helpers over the pool DB (dbutil.h); failures fail the running test. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+#include "dbutil.h"
+#include "testutil.h"
+
+long tu_db_count(struct sif_db *db, const char *sql)
+{
+	struct sif_stmt *st;
+	struct sif_err err;
+	long n;
+
+	if (sif_db_prepare(db, sql, &st, &err) < 0)
+		fail_msg("%s: %s", sql, err.msg);
+	if (sif_stmt_step(st, &err) != SIF_ROW)
+		fail_msg("%s: no row", sql);
+	n = (long)sif_stmt_int(st, 0);
+	sif_stmt_finalize(st);
+	return n;
+}
+
+void tu_db_text(struct sif_db *db, const char *sql, char out[64])
+{
+	struct sif_stmt *st;
+	struct sif_err err;
+
+	if (sif_db_prepare(db, sql, &st, &err) < 0)
+		fail_msg("%s: %s", sql, err.msg);
+	if (sif_stmt_step(st, &err) != SIF_ROW)
+		fail_msg("%s: no row", sql);
+	snprintf(out, 64, "%s", sif_stmt_text(st, 0));
+	sif_stmt_finalize(st);
+}
+
+void tu_db_exec(struct sif_db *db, const char *fmt, ...)
+{
+	struct sif_err err;
+	va_list ap;
+	char *sql;
+
+	va_start(ap, fmt);
+	if (vasprintf(&sql, fmt, ap) < 0)
+		fail_msg("vasprintf");
+	va_end(ap);
+	if (sif_db_exec(db, sql, &err) < 0)
+		fail_msg("%s: %s", sql, err.msg);
+	free(sql);
+}
+
+void tu_copy_file(const char *from, const char *to)
+{
+	size_t len;
+	char *data = tu_read_file(from, &len);
+
+	if (!data || tu_write_file(to, data, len) < 0)
+		fail_msg("copying %s to %s", from, to);
+	free(data);
+}
