@@ -123,7 +123,7 @@ $(B)/tests/test_%: $(B)/obj/tests/test_%.o $(TSUP_OBJ) $(LIBSIF_A)
 
 $(B)/tests/gen_%: $(B)/obj/tests/gen_%.o $(TSUP_OBJ) $(LIBSIF_A)
 	@mkdir -p $(dir $@)
-	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TSUP_OBJ) $(LIBSIF_A) $(PKG_LIBS) -ldl
+	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TSUP_OBJ) $(LIBSIF_A) $(CMOCKA_LIBS) $(PKG_LIBS) -ldl
 
 $(B)/sif.pc: sif.pc.in Makefile
 	@mkdir -p $(dir $@)

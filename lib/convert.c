@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "sif/convert.h"
+#include "sif/io.h"
 #include "convert_internal.h"
 
 /* libxc v2 record types */
@@ -309,6 +310,13 @@ static int write_qemu(struct conv *c, struct sif_v1_payload *p, struct sif_err *
 	struct v2_out *o = c->out;
 
 	c->qemu_bytes = p->len;
+	if (!libxl(c) && c->out->sink->qemu) {
+		if (v2_flush(o, err) < 0 ||
+		    c->out->sink->qemu(c->out->sink->ctx, p->src, (uint32_t)p->len, err) < 0)
+			return -1;
+		p->done = p->len;
+		return 0;
+	}
 	if (libxl(c)) {
 		uint64_t len = 8 + p->len;
 
@@ -439,8 +447,7 @@ static int copy_xl_header(struct conv *c, struct sif_err *err)
 	if (v2_put(c->out, h, sizeof(h), err) < 0 || v2_flush(c->out, err) < 0)
 		return -1;
 	c->out->bytes += optlen;
-	return sif_src_copy_to_fd(s, c->out->fd, c->out->name, optlen,
-				  "xl header option data", err);
+	return c->out->sink->copy(c->out->sink->ctx, s, optlen, "xl header option data", err);
 }
 
 /* A legacy image's HVM qemu record: "QemuDeviceModelRecord\n", BE u32, data. */
@@ -521,9 +528,41 @@ static int check_end(struct conv *c, const char *after, struct sif_err *err)
 	return 0;
 }
 
+struct fd_sink {
+	int fd;
+	const char *name;
+};
+
+static int fd_write(void *ctx, const void *buf, size_t n, struct sif_err *err)
+{
+	struct fd_sink *f = ctx;
+
+	return sif_write_exact(f->fd, buf, n, f->name, err);
+}
+
+static int fd_copy(void *ctx, struct sif_src *src, uint64_t n, const char *what,
+		   struct sif_err *err)
+{
+	struct fd_sink *f = ctx;
+
+	return sif_src_copy_to_fd(src, f->fd, f->name, n, what, err);
+}
+
 int sif_convert(struct sif_src *in, int out_fd, const char *out_name,
 		const struct sif_convert_opts *opts,
 		struct sif_convert_result *res, struct sif_err *err)
+{
+	struct fd_sink f = { out_fd, out_name };
+	const struct sif_convert_sink sink = {
+		.name = out_name, .ctx = &f, .write = fd_write, .copy = fd_copy,
+	};
+
+	return sif_convert_to(in, &sink, opts, res, err);
+}
+
+int sif_convert_to(struct sif_src *in, const struct sif_convert_sink *out,
+		   const struct sif_convert_opts *opts,
+		   struct sif_convert_result *res, struct sif_err *err)
 {
 	struct sif_convert_result dummy;
 	struct sif_v1_opts v1o = { .width = opts->width, .guest = opts->guest };
@@ -542,8 +581,8 @@ int sif_convert(struct sif_src *in, int out_fd, const char *out_name,
 	}
 	c->opts = opts;
 	c->src = in;
-	c->out->fd = out_fd;
-	c->out->name = out_name;
+	c->out->sink = out;
+	c->out->name = out->name;
 	if (kind == SIF_CONVERT_IN_AUTO && detect_input(in, &kind, err) < 0)
 		goto out;
 	res->input = kind;

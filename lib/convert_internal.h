@@ -15,7 +15,7 @@
 
 /* Small writes gather here; payloads go straight to the fd after a flush. */
 struct v2_out {
-	int fd;
+	const struct sif_convert_sink *sink;
 	const char *name;
 	size_t len;
 	uint64_t bytes;
