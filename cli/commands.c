@@ -30,8 +30,8 @@ const struct cli_cmd cli_commands[] = {
 	  "[params=a,b|all] [FIELD=VALUE ...] [--minimal] [--json]", "list hosts" },
 	{ "image convert", cmd_image_convert, 0, 2, 2, image_convert_opts,
 	  "IN OUT [--width 32|64] [--guest-type pv|hvm] [--format libxc|libxl] "
-	  "[--skip-qemu] [--xl] [--to stream]",
-	  "convert a legacy (libxc v1) stream or image to a v2 stream" },
+	  "[--skip-qemu] [--xl] [--to stream|raw|structured]",
+	  "convert a legacy (libxc v1) stream or image to a v2 stream or image" },
 	{ "image inspect", cmd_image_inspect, 0, 1, 1, image_scan_opts, "PATH [--json] [--width 32|64]",
 	  "show the container, format and every record of a suspend image" },
 	{ "image verify", cmd_image_verify, 0, 1, 1, image_scan_opts + 1, "PATH [--width 32|64]",

@@ -5,14 +5,13 @@
  */
 #include <string.h>
 
-#include "sif/io.h"
 #include "convert_internal.h"
 
 int v2_flush(struct v2_out *o, struct sif_err *err)
 {
 	if (!o->len)
 		return 0;
-	if (sif_write_exact(o->fd, o->buf, o->len, o->name, err) < 0)
+	if (o->sink->write(o->sink->ctx, o->buf, o->len, err) < 0)
 		return -1;
 	o->len = 0;
 	return 0;
@@ -94,10 +93,15 @@ int v2_copy(struct v2_out *o, struct sif_v1_payload *p, uint64_t n,
 		o->bytes += n;
 		return 0;
 	}
+	if (n > p->len - p->done)
+		return sif_errf(err, SIF_EUSAGE, "%s: %llu bytes asked of %s, only %llu left",
+				p->src->name, (unsigned long long)n, p->what,
+				(unsigned long long)(p->len - p->done));
 	if (v2_flush(o, err) < 0)
 		return -1;
-	if (sif_v1_payload_copy(p, o->fd, o->name, n, err) < 0)
+	if (o->sink->copy(o->sink->ctx, p->src, n, p->what, err) < 0)
 		return -1;
+	p->done += n;
 	o->bytes += n;
 	return 0;
 }

@@ -30,6 +30,7 @@ int sif_src_init(struct sif_src *s, const struct sif_src_ops *ops, void *priv,
 	if (!s->name)
 		return sif_errf(err, SIF_ENOMEM, "out of memory");
 	s->buf_cap = SIF_SRC_WINDOW;
+	s->win_next = SIF_SRC_WINDOW;
 	s->buf = malloc(s->buf_cap);
 	if (!s->buf) {
 		free(s->name);
@@ -163,6 +164,29 @@ static void sync_shared(struct sif_src *s)
 }
 
 /*
+ * Size the next read-ahead by how much of the last window the reader took:
+ * a reader that copies or skips most of what follows a small header (page
+ * batches) gets small windows, so payload is not read twice; one that
+ * reads everything gets the whole window.
+ */
+static void adapt_window(struct sif_src *s)
+{
+	enum { MIN_WINDOW = 16 * 1024 };
+
+	if (s->buf_len) {
+		if (s->win_used < s->buf_len / 4 && s->win_next > MIN_WINDOW)
+			s->win_next /= 4;
+		else if (s->win_used >= s->buf_len / 2 && s->win_next < s->buf_cap)
+			s->win_next *= 2;
+		if (s->win_next < MIN_WINDOW)
+			s->win_next = MIN_WINDOW;
+		if (s->win_next > s->buf_cap)
+			s->win_next = s->buf_cap;
+	}
+	s->win_used = 0;
+}
+
+/*
  * Make the window hold at least `need` (<= buf_cap) bytes at pos.  Fails
  * with a truncation naming `want_total` (what the caller asked for) and
  * `got_before` (bytes it already had) plus what the window now holds.
@@ -175,9 +199,10 @@ static int fill(struct sif_src *s, size_t need, const char *what, uint64_t start
 
 	if (avail >= need)
 		return 0;
+	adapt_window(s);
 	if (s->random_access) {
 		/* A new window at pos. */
-		want = cap_to_end(s, s->buf_cap);
+		want = cap_to_end(s, s->win_next);
 		if (want < need)
 			want = need;
 		r = raw_read_min(s, s->buf, need, want, s->pos);
@@ -191,7 +216,7 @@ static int fill(struct sif_src *s, size_t need, const char *what, uint64_t start
 			memmove(s->buf, win_ptr(s), avail);
 		s->buf_at = s->pos;
 		s->buf_len = avail;
-		want = s->read_ahead ? cap_to_end(s, s->buf_cap) : need;
+		want = s->read_ahead ? cap_to_end(s, s->win_next) : need;
 		if (want < need)
 			want = need;
 		r = raw_read_min(s, s->buf + avail, need - avail, want - avail,
@@ -220,10 +245,12 @@ int sif_src_read_exact(struct sif_src *s, void *buf, size_t n,
 	if (avail >= n) {
 		memcpy(dst, win_ptr(s), n);
 		s->pos += n;
+		s->win_used += n;
 		goto done;
 	}
 	memcpy(dst, win_ptr(s), avail);
 	s->pos += avail;
+	s->win_used += avail;
 	rest = n - avail;
 	if (rest >= s->buf_cap / 2) {
 		/* Large: straight into the caller's memory. */
@@ -243,6 +270,7 @@ int sif_src_read_exact(struct sif_src *s, void *buf, size_t n,
 		return -1;
 	memcpy(dst + avail, win_ptr(s), rest);
 	s->pos += rest;
+	s->win_used += rest;
 done:
 	sync_shared(s);
 	return 0;

@@ -339,6 +339,75 @@ static void test_cli_pipes(void **state)
 	free(in); free(po); free(so);
 }
 
+static uint64_t le64(const unsigned char *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* --to raw|structured: a whole image that verify accepts, Libxc + Qemu_trad. */
+static void test_to_image(void **state)
+{
+	struct v1gen_opts o = { HVM(32), .pages = 700, .qemu = true, .qemu_len = 12345,
+				.wrap = V1GEN_LEGACY_IMAGE, .hvm_params = true, .seed = 11 };
+	char *in, *raw = tu_strf("%s/out.raw", dir), *st = tu_strf("%s/out.st", dir),
+	     *stream = tu_strf("%s/out.v2", dir);
+	unsigned char *img, *v2;
+	size_t ilen, vlen, off;
+	struct run_result r;
+
+	(void)state;
+	in = v1t_gen(dir, "img", &o, NULL, NULL);
+	sif_convert_cli(in, raw, "--to raw", 0);
+	sif_convert_cli(in, st, "--to structured", 0);
+	sif_convert_cli(in, stream, "--skip-qemu", 0);
+	assert_int_equal(tu_sh(&r, "\"$SIF\" image verify '%s' && \"$SIF\" image verify '%s'", raw, st), 0);
+	tu_run_free(&r);
+	img = (unsigned char *)tu_read_file(raw, &ilen);
+	v2 = (unsigned char *)tu_read_file(stream, &vlen);
+	assert_memory_equal(img, "XenSavedDomv2-\n", 15);
+	assert_int_equal(le64(img + 15), 0x000f);                 /* Xenops */
+	off = 15 + 16 + (size_t)le64(img + 23);                   /* framing has no padding */
+	assert_int_equal(le64(img + off), 0x00f0);                /* Libxc, length 0 */
+	assert_int_equal(le64(img + off + 8), 0);
+	off += 16;
+	assert_true(ilen >= off + vlen + 16 + 12345 + 16);
+	assert_memory_equal(img + off, v2, vlen);
+	off += vlen;
+	assert_int_equal(le64(img + off), 0x0f00);                /* Qemu_trad */
+	assert_int_equal(le64(img + off + 8), 12345);
+	free(img); free(v2);
+	/* A failing conversion leaves no image behind. */
+	v1t_truncate(in, 5000);
+	unlink(raw);
+	sif_convert_cli(in, raw, "--to raw", 1);
+	assert_int_not_equal(access(raw, F_OK), 0);
+	free(in); free(raw); free(st); free(stream);
+}
+
+/* A legacy suspend VDI (ext2 holding suspend-image) converts like its stream. */
+static void test_ext2_legacy_input(void **state)
+{
+	char *img = tu_strf("%s/leg.ext2", dir), *po = tu_strf("%s/po", dir), *so = tu_strf("%s/so", dir);
+	struct v1gen_opts o = { PV(32, 64), .pages = 900, .vcpus = 3, .offline_every = 2, .seed = 4 };
+	struct run_result r;
+	char *bare;
+
+	(void)state;
+	assert_int_equal(tu_sh(&r, "\"$SIF_BUILD/tests/gen_image\" '%s' kind=legacy "
+			       "v1='guest=pv width=32 guest_width=64 pages=900 vcpus=3 offline_every=2 seed=4'",
+			       img), 0);
+	tu_run_free(&r);
+	bare = v1t_gen(dir, "bare", &o, NULL, NULL);
+	assert_int_equal(v1t_peer_convert(bare, po, "-w 32 -g pv"), 0);
+	sif_convert_cli(img, so, "", 0);
+	assert_true(tu_files_equal(po, so));
+	free(img); free(po); free(so); free(bare);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -349,6 +418,8 @@ int main(void)
 		cmocka_unit_test(test_shared_fd_left_on_qemu),
 		cmocka_unit_test(test_cli_refusals),
 		cmocka_unit_test(test_cli_pipes),
+		cmocka_unit_test(test_to_image),
+		cmocka_unit_test(test_ext2_legacy_input),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

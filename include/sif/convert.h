@@ -62,6 +62,27 @@ struct sif_convert_result {
 };
 
 /*
+ * Where the v2 stream goes, when not simply an fd: `write` appends bytes,
+ * `copy` appends the next n bytes of a source (kernel-side where it can).
+ * With `qemu` set, an HVM qemu record is handed to it (after the stream's
+ * END) instead of being appended in its libxc form: an image writer puts
+ * it in a Qemu_trad record.
+ */
+struct sif_convert_sink {
+	const char *name;
+	void *ctx;
+	int (*write)(void *ctx, const void *buf, size_t n, struct sif_err *err);
+	int (*copy)(void *ctx, struct sif_src *src, uint64_t n, const char *what,
+		    struct sif_err *err);
+	int (*qemu)(void *ctx, struct sif_src *src, uint32_t len, struct sif_err *err);
+};
+
+/* Convert from `in` to a sink (see sif_convert for the rest). */
+int sif_convert_to(struct sif_src *in, const struct sif_convert_sink *out,
+		   const struct sif_convert_opts *opts,
+		   struct sif_convert_result *res, struct sif_err *err);
+
+/*
  * Convert from `in` (positioned on the input's first byte) to out_fd.
  * `out_name` names the output in errors.  On failure the output holds a
  * partial stream: the caller must not present it as complete.

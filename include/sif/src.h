@@ -101,6 +101,8 @@ struct sif_src {
 	unsigned char *buf;
 	size_t buf_cap, buf_len;
 	uint64_t buf_at;
+	size_t win_next;        /* read-ahead of the next refill (adapts) */
+	size_t win_used;        /* bytes of the window the reader took */
 	int nocopy_fd;          /* out fd on which kernel copy failed (-1) */
 	/* Statistics, for benchmarks and tests. */
 	uint64_t bytes_kcopied; /* moved by the kernel */
