@@ -36,9 +36,9 @@ CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Wall -Wextra -Werror \
-	-fPIC -fvisibility=default -Iinclude -Itests/support -I$(B)/gen $(PKG_CFLAGS) \
+	-pthread -fPIC -fvisibility=default -Iinclude -Itests/support -I$(B)/gen $(PKG_CFLAGS) \
 	-DSIF_VERSION='"$(VERSION)"' -DSIF_PREFIX='"$(PREFIX)"' $(SANFLAGS) $(CFLAGS)
-ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
+ALL_LDFLAGS = $(SANFLAGS) -pthread $(LDFLAGS)
 
 ifeq ($(SAN),1)
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
