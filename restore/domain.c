@@ -42,6 +42,7 @@ struct producer {
 	unsigned char *qemu;            /* a legacy image's qemu record */
 	uint32_t qemu_len;
 	bool has_qemu;
+	struct sif_convert_result res;
 };
 
 static int sink_write(void *ctx, const void *buf, size_t n, struct sif_err *err)
@@ -86,13 +87,16 @@ static uint32_t le32(const unsigned char *b)
 	       (uint32_t)b[3] << 24;
 }
 
-/* A libxc v2 stream, image header to END, as libxenguest will read it. */
+/*
+ * A libxc v2 stream as libxenguest will read it: the image and domain
+ * headers, then records (u32 type, u32 length, body padded to 8) to END.
+ */
 static int pass_v2(struct producer *p, struct sif_err *err)
 {
-	unsigned char h[SIF_V2_IHDR_LEN];
+	unsigned char h[SIF_V2_IHDR_LEN + SIF_V2_DHDR_LEN];
 	uint32_t type;
 
-	if (sif_src_read_exact(p->src, h, sizeof(h), "libxc image header", err) < 0 ||
+	if (sif_src_read_exact(p->src, h, sizeof(h), "libxc image and domain headers", err) < 0 ||
 	    sink_write(p, h, sizeof(h), err) < 0)
 		return -1;
 	do {
@@ -124,7 +128,7 @@ static void *produce(void *arg)
 			.qemu = sink_qemu,
 		};
 
-		p->rc = sif_convert_to(p->src, &sink, &p->copts, NULL, &p->err);
+		p->rc = sif_convert_to(p->src, &sink, &p->copts, &p->res, &p->err);
 	} else {
 		p->rc = pass_v2(p, &p->err);
 	}
@@ -270,35 +274,36 @@ static int h_xenops(struct framed *f, const struct sif_frame_rec *rec, struct si
 	return 0;
 }
 
+/* A qemu record body of len bytes, already announced by its header. */
+static int qemu_body(struct sif_src *src, uint32_t len, unsigned char **out,
+		     struct sif_err *err)
+{
+	*out = malloc(len ? len : 1);
+	if (!*out)
+		return sif_errf(err, SIF_ENOMEM, "out of memory");
+	if (sif_src_read_exact(src, *out, len, "qemu record", err) < 0) {
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 /* A Libxc_legacy v1 stream may be followed by libxc's own qemu record. */
 static int libxc_qemu_after_v1(struct framed *f, struct sif_err *err)
 {
 	const unsigned char *p;
-	unsigned char h[SIF_V1_QEMU_SIG_LEN + 4], *buf;
+	unsigned char *buf;
 	uint64_t at = f->src->pos;
 	uint32_t len;
 
 	/* a frame header (16 bytes) or the qemu signature follows: 16 are certain */
 	if (sif_src_peek(f->src, SIF_FRAME_HEADER_LEN, &p, "record after the v1 stream", err) < 0)
 		return -1;
-	if (memcmp(p, SIF_V1_QEMU_SIG, SIF_FRAME_HEADER_LEN))
+	if (memcmp(p, SIF_LIBXC_QEMU_SIGNATURE, SIF_FRAME_HEADER_LEN))
 		return 0;
-	if (sif_src_read_exact(f->src, h, sizeof(h), "libxc qemu record header", err) < 0)
+	if (sif_libxc_qemu_header(f->src, &len, err) < 0 || qemu_body(f->src, len, &buf, err) < 0)
 		return -1;
-	if (memcmp(h, SIF_V1_QEMU_SIG, SIF_V1_QEMU_SIG_LEN))
-		return sif_errf(err, SIF_EFORMAT, "%s: offset %llu: expected \"%s\"",
-				f->src->name, (unsigned long long)at, SIF_V1_QEMU_SIG);
-	len = le32(h + SIF_V1_QEMU_SIG_LEN);
-	if (len > SIF_QEMU_RECORD_MAX)
-		return sif_errf(err, SIF_EFORMAT, "%s: offset %llu: qemu record of %u bytes "
-				"exceeds the limit of %u", f->src->name,
-				(unsigned long long)at, len, SIF_QEMU_RECORD_MAX);
-	if (!(buf = malloc(len ? len : 1)))
-		return sif_errf(err, SIF_ENOMEM, "out of memory");
-	if (sif_src_read_exact(f->src, buf, len, "libxc qemu record", err) < 0) {
-		free(buf);
-		return -1;
-	}
 	return take_qemu(f, buf, len, at, err);
 }
 
@@ -413,6 +418,14 @@ static int restore_legacy(struct sif_domain_restore *r, struct sif_src *src,
 	r->converted = true;
 	note_record(r, "XenSavedDomain libxc-v1");
 	rc = run_stream(r, &p, err);
+	/* From a shared stream the converter stops at the v1 stream's end:
+	 * an HVM guest's qemu record follows, in the legacy framing. */
+	if (rc == 0 && !p.has_qemu && (src->flags & SIF_SRC_SHARED) &&
+	    p.res.v1.guest == SIF_V1_HVM)
+		rc = sif_legacy_qemu_header(src, &p.qemu_len, err) < 0 ||
+		     qemu_body(src, p.qemu_len, &p.qemu, err) < 0 ? -1 : 0;
+	if (rc == 0)
+		p.has_qemu = p.qemu != NULL;
 	if (rc == 0 && p.has_qemu) {
 		note_record(r, "QemuDeviceModelRecord");
 		r->qemu_bytes = p.qemu_len;

@@ -101,7 +101,7 @@ static int fake_restore(struct sif_xen *x, uint32_t domid, int fd, bool hvm,
 {
 	struct fake *f = x->priv;
 	char path[4096];
-	unsigned char head[24];
+	unsigned char head[40];
 	uint32_t type;
 	int out, rc = -1;
 
@@ -109,9 +109,9 @@ static int fake_restore(struct sif_xen *x, uint32_t domid, int fd, bool hvm,
 	out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (out < 0)
 		return sif_errno(err, SIF_EIO, "fake Xen: %s", path);
-	/* image header (24 bytes), then records to END (type 0) */
+	/* image header (24 bytes), domain header (16), then records to END (type 0) */
 	if (sif_read_full(fd, head, sizeof(head)) != (ssize_t)sizeof(head)) {
-		sif_errf(err, SIF_EFORMAT, "fake Xen: stream shorter than the image header");
+		sif_errf(err, SIF_EFORMAT, "fake Xen: stream shorter than its headers");
 		goto out;
 	}
 	if (sif_write_exact(out, head, sizeof(head), path, err) < 0)

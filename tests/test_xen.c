@@ -37,7 +37,7 @@ static void real_backend_without_xen(void **state)
 	assert_null(x);
 }
 
-/* image header + DHDR(PV) + PAGE_DATA(empty-ish) + END, then trailing junk */
+/* image header + domain header (PV) + a 3-byte record + END */
 static size_t make_v2(unsigned char *b)
 {
 	static const unsigned char ihdr[24] = {
@@ -49,10 +49,9 @@ static size_t make_v2(unsigned char *b)
 
 	memcpy(b, ihdr, 24);
 	n = 24;
-	rec[0] = 1; rec[1] = 16;                         /* DHDR, 16 bytes */
-	rec[2] = 1; rec[3] = 12; rec[4] = 4; rec[5] = 17;
-	memcpy(b + n, rec, 24);
-	n += 24;
+	rec[0] = 1; rec[1] = 12; rec[2] = 4; rec[3] = 17;   /* DHDR: PV, page shift 12, Xen 4.17 */
+	memcpy(b + n, rec, 16);
+	n += 16;
 	rec[0] = 0xf; rec[1] = 3;                        /* a 3-byte record, padded to 8 */
 	memcpy(b + n, rec, 8);
 	memcpy(b + n + 8, "abc\0\0\0\0\0", 8);
