@@ -53,7 +53,16 @@ const struct cli_cmd cli_commands[] = {
 	  "set admin-settable fields of a VDI (all or none)" },
 	{ "vm-list", cmd_vm_list, CMD_KV, 0, 0, obj_list_opts,
 	  "[params=a,b|all] [FIELD=VALUE ...] [--minimal] [--json]", "list VMs" },
+	{ "vm-migrate-receive", cmd_vm_migrate_receive, 0, 0, 0, vm_restore_opts,
+	  "--from-host UUID --stream PATH|- [--vm UUID] [--dry-run] [--json]",
+	  "restore an incoming migration; a sender older than Xen 4.5 means a legacy stream" },
 	{ "vm-param-get", cmd_vm_param_get, CMD_KV, 0, 0, param_get_opts,
 	  "uuid=UUID param-name=FIELD [param-key=KEY] [--json]", "print one field of a VM" },
+	{ "vm-resume", cmd_vm_resume, CMD_KV, 0, 0, vm_restore_opts,
+	  "uuid=UUID [--image PATH] [--dry-run] [--trust-image] [--json]",
+	  "resume a suspended VM on the path its suspend image needs (legacy: converted)" },
+	{ "vm-suspend", cmd_vm_suspend, CMD_KV, 0, 0, vm_suspend_opts,
+	  "uuid=UUID --image PATH [--sr UUID] [--vdi UUID]",
+	  "suspend a VM to a raw image and record it (suspend-image-format=raw)" },
 	{ 0 }
 };

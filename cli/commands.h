@@ -19,7 +19,10 @@ int cmd_vdi_list(struct cli *cli, struct cli_args *a);
 int cmd_vdi_param_get(struct cli *cli, struct cli_args *a);
 int cmd_vdi_param_set(struct cli *cli, struct cli_args *a);
 int cmd_vm_list(struct cli *cli, struct cli_args *a);
+int cmd_vm_migrate_receive(struct cli *cli, struct cli_args *a);
 int cmd_vm_param_get(struct cli *cli, struct cli_args *a);
+int cmd_vm_resume(struct cli *cli, struct cli_args *a);
+int cmd_vm_suspend(struct cli *cli, struct cli_args *a);
 
 /* Option tables shared by several commands. */
 extern const struct cli_opt db_migrate_opts[];
@@ -29,6 +32,8 @@ extern const struct cli_opt image_wrap_opts[];
 extern const struct cli_opt json_opts[];
 extern const struct cli_opt obj_list_opts[];
 extern const struct cli_opt param_get_opts[];
+extern const struct cli_opt vm_restore_opts[];
+extern const struct cli_opt vm_suspend_opts[];
 extern const struct cli_opt vdi_check_opts[];
 
 #endif

@@ -181,12 +181,9 @@ static int open_input(const char *path, struct input *in, struct sif_err *err)
 		in->is_img = true;
 		switch (in->img.stream) {
 		case SIF_STREAM_LEGACY:
+		case SIF_STREAM_FRAMED:     /* converted if it holds Libxc_legacy */
 			in->src = &in->img.src;
 			return 0;
-		case SIF_STREAM_FRAMED:
-			return sif_errf(err, SIF_EFORMAT, "%s: a %s image (\"XenSavedDomv2-\"), already "
-					"migration v2: nothing to convert", path,
-					sif_image_format_name(in->img.format));
 		default:
 			return sif_errf(err, SIF_EFORMAT, "%s: already a %s: nothing to convert",
 					path, sif_stream_kind_name(in->img.stream));

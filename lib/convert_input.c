@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sif/convert.h"
+#include "sif/frame.h"
 #include "sif/io.h"
 #include "convert_internal.h"
 
@@ -44,9 +45,10 @@ static int detect_input(struct sif_src *s, enum sif_convert_input *kind,
 		*kind = SIF_CONVERT_IN_LEGACY_IMAGE;
 		return 0;
 	}
-	if (!memcmp(p, V2_IMAGE_SIG, 15))
-		return fmt_err(s, s->pos, err,
-			       "a v2 image (\"XenSavedDomv2-\"), not a legacy one: nothing to convert");
+	if (!memcmp(p, V2_IMAGE_SIG, 15)) {
+		*kind = SIF_CONVERT_IN_FRAMED;
+		return 0;
+	}
 	if (!memcmp(p, xl_magic, 15)) {
 		*kind = SIF_CONVERT_IN_XL;
 		return 0;
@@ -144,6 +146,72 @@ static int skip_v1_qemu(struct conv *c, struct sif_err *err)
 	return sif_src_skip(s, len, "qemu record", err);
 }
 
+/*
+ * A framed image: the Libxc_legacy record's v1 stream becomes the v2
+ * stream, its Qemu_trad record the qemu record; Xenops is dropped; a
+ * record that already holds v2, or device state a v2 stream cannot carry,
+ * is refused.
+ */
+static int convert_framed(struct conv *c, struct sif_v1_info *v1, struct sif_err *err)
+{
+	const struct sif_v1_opts v1o = { .width = c->opts->width, .guest = c->opts->guest };
+	struct sif_frame_reader fr;
+	struct sif_frame_rec rec;
+	struct sif_src *s = c->src;
+	bool converted = false;
+	int r;
+
+	if (conv_libxl(c))
+		return sif_errf(err, SIF_EUSAGE, "%s: a framed image converts to the libxc format only",
+				s->name);
+	if (sif_frame_open(&fr, s, err) < 0)
+		return -1;
+	while ((r = sif_frame_next(&fr, &rec, err)) == 1) {
+		struct sif_v1_payload p = { .src = s, .len = rec.length, .what = "Qemu_trad record" };
+
+		switch (rec.type) {
+		case SIF_FRAME_XENOPS:
+			break;
+		case SIF_FRAME_LIBXC_LEGACY:
+			if (converted)
+				return fmt_err(s, rec.offset, err, "a second Libxc_legacy record");
+			if (sif_v1_read(s, &v1o, &conv_ops, c, v1, err) < 0)
+				return -1;
+			converted = true;
+			break;
+		case SIF_FRAME_QEMU_TRAD:
+			if (!converted)
+				return fmt_err(s, rec.offset, err,
+					       "a Qemu_trad record before the Libxc_legacy record");
+			if (rec.length > SIF_V1_MAX_QEMU)
+				return sif_errf(err, SIF_EFORMAT,
+						"%s: offset %llu: Qemu_trad record of %llu bytes exceeds the limit of %u",
+						s->name, (unsigned long long)rec.offset,
+						(unsigned long long)rec.length, SIF_V1_MAX_QEMU);
+			if ((!c->opts->skip_qemu || c->out->sink->qemu) &&
+			    conv_write_qemu(c, &p, err) < 0)
+				return -1;
+			break;
+		case SIF_FRAME_END:
+			break;
+		case SIF_FRAME_LIBXC:
+		case SIF_FRAME_LIBXL:
+			return sif_errf(err, SIF_EFORMAT,
+					"%s: offset %llu: a %s record: the image already holds a v2 stream, nothing to convert",
+					s->name, (unsigned long long)rec.offset, rec.name);
+		default:
+			return sif_errf(err, SIF_EFORMAT,
+					"%s: offset %llu: a %s record cannot be carried into a v2 stream",
+					s->name, (unsigned long long)rec.offset, rec.name);
+		}
+	}
+	if (r < 0)
+		return -1;
+	if (!converted)
+		return fmt_err(s, s->pos, err, "the image has no Libxc_legacy record to convert");
+	return 0;
+}
+
 static int check_end(struct conv *c, const char *after, struct sif_err *err)
 {
 	bool at_end, known;
@@ -225,6 +293,13 @@ int sif_convert_to(struct sif_src *in, const struct sif_convert_sink *out,
 	if (kind == SIF_CONVERT_IN_AUTO && detect_input(in, &kind, err) < 0)
 		goto out;
 	res->input = kind;
+	if (kind == SIF_CONVERT_IN_FRAMED) {
+		/* The framing ends with End_of_image; a raw device goes on after it. */
+		if (convert_framed(c, &res->v1, err) < 0 || v2_flush(c->out, err) < 0)
+			goto out;
+		rc = 0;
+		goto out;
+	}
 	if (kind == SIF_CONVERT_IN_LEGACY_IMAGE) {
 		unsigned char sig[15];
 		uint64_t at = in->pos;
@@ -284,6 +359,7 @@ const char *sif_convert_input_name(enum sif_convert_input in)
 	case SIF_CONVERT_IN_V1: return "v1 stream";
 	case SIF_CONVERT_IN_LEGACY_IMAGE: return "legacy image";
 	case SIF_CONVERT_IN_XL: return "xl saved domain";
+	case SIF_CONVERT_IN_FRAMED: return "framed image";
 	default: return "auto";
 	}
 }

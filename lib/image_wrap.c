@@ -56,26 +56,6 @@ out:
 	return rc;
 }
 
-static char *xenops_body(const struct sif_wrap_opts *o, int64_t now, size_t *len,
-			 struct sif_err *err)
-{
-	struct sif_xenops_record x = { 0 };
-	char t[SIF_XENOPS_TIME_LEN + 1];
-
-	sif_xenops_time(now, t);
-	x.time.p = t;
-	x.time.len = strlen(t);
-	x.word_size = 64;
-	if (o->xenops_vm) {
-		x.has_vm_str = true;
-		x.vm_str.p = (char *)o->xenops_vm;
-		x.vm_str.len = strlen(o->xenops_vm);
-	}
-	/* xenopsd writes an empty xs_subtree since CA-248130. */
-	x.has_xs_subtree = true;
-	return sif_xenops_format(&x, len, err);
-}
-
 static int open_sized(struct sif_src *s, const char *path, uint64_t *size, struct sif_err *err)
 {
 	if (sif_src_open_path(s, path, 0, err) < 0)
@@ -121,7 +101,7 @@ int sif_image_wrap(const char *out, const struct sif_wrap_opts *o, struct sif_er
 			goto out;
 		}
 	}
-	if (!(xen = xenops_body(o, now, &xen_len, err)))
+	if (!(xen = sif_xenops_body(now, o->xenops_vm, &xen_len, err)))
 		goto out;
 	wo.max_bytes = SIF_FRAME_SIGNATURE_LEN + 2 * SIF_FRAME_HEADER_LEN + xen_len + lx_size +
 		       (o->qemu_path ? SIF_FRAME_HEADER_LEN + qm_size : 0) + SIF_FRAME_HEADER_LEN;

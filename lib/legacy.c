@@ -50,6 +50,11 @@ int libxc_qemu_header(struct sif_src *src, uint32_t *len, struct sif_err *err)
 			   SIF_LIBXC_QEMU_SIGNATURE, false, len, err);
 }
 
+int sif_libxc_qemu_header(struct sif_src *src, uint32_t *len, struct sif_err *err)
+{
+	return libxc_qemu_header(src, len, err);
+}
+
 bool libxc_qemu_follows(struct sif_src *src)
 {
 	const unsigned char *p;

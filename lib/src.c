@@ -111,29 +111,6 @@ static size_t cap_to_end(const struct sif_src *s, size_t n)
 }
 
 /*
- * Read from the variant until n bytes or its end: returns the count, or -1
- * with errno.  `at` is where the bytes start.
- */
-static ssize_t raw_read(struct sif_src *s, void *buf, size_t n, uint64_t at)
-{
-	size_t done = 0;
-
-	while (done < n) {
-		ssize_t r = s->ops->read(s, (char *)buf + done, n - done, at + done);
-
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (r == 0)
-			break;
-		done += (size_t)r;
-	}
-	return (ssize_t)done;
-}
-
-/*
  * Read from the variant at least `need` bytes and, when reading ahead, up
  * to `want`; stops early only at the end.  Returns the count or -1.
  */
@@ -155,6 +132,12 @@ static ssize_t raw_read_min(struct sif_src *s, void *buf, size_t need,
 		done += (size_t)r;
 	}
 	return (ssize_t)done;
+}
+
+/* Until n bytes or the end: returns the count, or -1 with errno. */
+static ssize_t raw_read(struct sif_src *s, void *buf, size_t n, uint64_t at)
+{
+	return raw_read_min(s, buf, n, n, at);
 }
 
 static void sync_shared(struct sif_src *s)

@@ -603,3 +603,21 @@ void sif_xenops_time(int64_t unix_seconds, char out[SIF_XENOPS_TIME_LEN + 1])
 	memcpy(out, tmp, SIF_XENOPS_TIME_LEN);
 	out[SIF_XENOPS_TIME_LEN] = '\0';
 }
+
+char *sif_xenops_body(int64_t now, const char *vm_str, size_t *len, struct sif_err *err)
+{
+	struct sif_xenops_record x = { 0 };
+	char t[SIF_XENOPS_TIME_LEN + 1];
+
+	sif_xenops_time(now, t);
+	x.time.p = t;
+	x.time.len = strlen(t);
+	x.word_size = 64;
+	if (vm_str) {
+		x.has_vm_str = true;
+		x.vm_str.p = (char *)vm_str;
+		x.vm_str.len = strlen(vm_str);
+	}
+	x.has_xs_subtree = true;
+	return sif_xenops_format(&x, len, err);
+}

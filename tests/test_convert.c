@@ -408,6 +408,43 @@ static void test_ext2_legacy_input(void **state)
 	free(img); free(po); free(so); free(bare);
 }
 
+/* A structured image whose stream record is Libxc_legacy converts too. */
+static void test_framed_libxc_legacy(void **state)
+{
+	char *img = tu_strf("%s/sl.img", dir), *po = tu_strf("%s/po", dir), *so = tu_strf("%s/so", dir),
+	     *raw = tu_strf("%s/sl.raw", dir);
+	struct v1gen_opts o = { HVM(64), .pages = 300, .hvm_params = true, .seed = 8 };
+	struct run_result r;
+	char *bare;
+
+	(void)state;
+	assert_int_equal(tu_sh(&r, "\"$SIF_BUILD/tests/gen_image\" '%s' kind=structured-legacy "
+			       "v1='guest=hvm width=64 pages=300 hvm_params=1 seed=8' qemu_bytes=3000",
+			       img), 0);
+	tu_run_free(&r);
+	bare = v1t_gen(dir, "bare", &o, NULL, NULL);
+	assert_int_equal(v1t_peer_convert(bare, po, "-w 64 -g hvm --skip-qemu"), 0);
+	sif_convert_cli(img, so, "--skip-qemu", 0);
+	assert_true(tu_files_equal(po, so));
+	/* its Qemu_trad record follows as the libxc qemu record */
+	sif_convert_cli(img, so, "", 0);
+	{
+		size_t lp, ls;
+		char *a = tu_read_file(po, &lp), *b = tu_read_file(so, &ls);
+
+		assert_int_equal(ls, lp + 21 + 4 + 3000);
+		assert_memory_equal(a, b, lp);
+		assert_memory_equal(b + lp, "DeviceModelRecord0002", 21);
+		free(a); free(b);
+	}
+	/* a v2 image has nothing to convert */
+	sif_convert_cli(img, raw, "--to raw", 0);
+	assert_int_equal(tu_sh(&r, "\"$SIF\" image convert '%s' '%s'", raw, so), 1);
+	assert_non_null(strstr(r.err, "offset 86: a Libxc record: the image already holds a v2 stream"));
+	tu_run_free(&r);
+	free(img); free(po); free(so); free(raw); free(bare);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -420,6 +457,7 @@ int main(void)
 		cmocka_unit_test(test_cli_pipes),
 		cmocka_unit_test(test_to_image),
 		cmocka_unit_test(test_ext2_legacy_input),
+		cmocka_unit_test(test_framed_libxc_legacy),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

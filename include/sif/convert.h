@@ -12,8 +12,10 @@
  * The input may be a bare v1 stream, a xenopsd legacy suspend image
  * ("XenSavedDomain\n" + v1 + for HVM "QemuDeviceModelRecord\n" + 32-bit
  * big-endian length + data) or an xl saved domain (its header is copied
- * through, as the peer's --xl does).  The converter reads exactly to the
- * end of what it converts; it then reports trailing bytes unless the source
+ * through, as the peer's --xl does) or a structured/raw image's framing
+ * whose stream record is Libxc_legacy (a v1 stream saved by a pre-4.5
+ * dom0; its Qemu_trad record becomes the qemu record; libxc format only).
+ * The converter reads exactly to the end of what it converts; it then reports trailing bytes unless the source
  * is shared (SIF_SRC_SHARED: the caller reads on).
  *
  * Not for v2 framing (structured/raw images): that is sif/frame.h's job;
@@ -39,6 +41,7 @@ enum sif_convert_input {
 	SIF_CONVERT_IN_V1,          /* a bare v1 stream */
 	SIF_CONVERT_IN_LEGACY_IMAGE,/* "XenSavedDomain\n" + v1 [+ qemu] */
 	SIF_CONVERT_IN_XL,          /* xl header + v1 */
+	SIF_CONVERT_IN_FRAMED,      /* "XenSavedDomv2-\n" image with a Libxc_legacy record */
 };
 
 struct sif_convert_opts {

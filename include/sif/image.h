@@ -180,6 +180,8 @@ int sif_image_scan(struct sif_image *img, const struct sif_image_scan_opts *o,
  * and the big-endian u32 length, refused above SIF_QEMU_RECORD_MAX.
  */
 int sif_legacy_qemu_header(struct sif_src *src, uint32_t *len, struct sif_err *err);
+/* The same for libxc's "DeviceModelRecord0002" + little-endian u32 length. */
+int sif_libxc_qemu_header(struct sif_src *src, uint32_t *len, struct sif_err *err);
 
 /* --- writing ------------------------------------------------------------ */
 

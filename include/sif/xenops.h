@@ -67,4 +67,10 @@ void sif_xenops_time(int64_t unix_seconds, char out[SIF_XENOPS_TIME_LEN + 1]);
 
 void sif_xenops_free(struct sif_xenops_record *rec);
 
+/*
+ * The body xenopsd writes at suspend: time `now`, word_size 64, vm_str if
+ * not NULL, an empty xs_subtree (since CA-248130).  malloc'd, *len bytes.
+ */
+char *sif_xenops_body(int64_t now, const char *vm_str, size_t *len, struct sif_err *err);
+
 #endif
