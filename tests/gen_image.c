@@ -21,7 +21,7 @@ int main(int argc, char **argv)
 	struct imggen_opts o = { 0 };
 	int i;
 
-	if (argc < 2) {
+	if (argc < 2 || argv[1][0] == '-') {
 		fprintf(stderr, "usage: gen_image OUT [key=value ...]\n");
 		return 2;
 	}
