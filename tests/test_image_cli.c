@@ -19,6 +19,7 @@
 #include "imgtest.h"
 #include "sif/image.h"
 #include "sif/io.h"
+#include "expect.h"
 #include "testutil.h"
 #include "v2gen.h"
 
@@ -50,14 +51,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void expect(struct run_result *r, int status, const char *out, const char *err)
-{
-	if (r->status != status || (out && !strstr(r->out, out)) || (err && !strstr(r->err, err)))
-		fail_msg("exit %d (want %d)\nstdout: %s\nstderr: %s\nwant out '%s' err '%s'",
-			 r->status, status, r->out, r->err, out ? out : "", err ? err : "");
-	tu_run_free(r);
-}
-
 static int entries(void)
 {
 	struct run_result r;
@@ -79,14 +72,14 @@ static void wrap_raw_and_structured(void **state)
 	setenv("SOURCE_DATE_EPOCH", "1709210096", 1);
 	tu_sif(&r, "image", "wrap", "--format", "raw", "--libxc", stream, "--qemu", qemu,
 	       "--xenops-vm", "{\"uuid\": \"a b\"}", raw, NULL);
-	expect(&r, 0, "raw image written", NULL);
+	tu_expect(&r, 0, "raw image written", NULL);
 	tu_sif(&r, "image", "wrap", "--format=structured", "--libxc", stream, "--qemu", qemu,
 	       "--xenops-vm", "{\"uuid\": \"a b\"}", st, NULL);
-	expect(&r, 0, "structured image written", NULL);
+	tu_expect(&r, 0, "structured image written", NULL);
 	tu_sif(&r, "image", "verify", raw, NULL);
-	expect(&r, 0, "ok: raw image (raw container), PV guest", NULL);
+	tu_expect(&r, 0, "ok: raw image (raw container), PV guest", NULL);
 	tu_sif(&r, "image", "verify", st, NULL);
-	expect(&r, 0, "ok: structured image (ext2 container)", NULL);
+	tu_expect(&r, 0, "ok: structured image (ext2 container)", NULL);
 	/* the filesystem is clean and holds the raw image's bytes */
 	assert_int_equal(tu_sh(&r, "e2fsck -fn '%s'", st), 0);
 	tu_run_free(&r);
@@ -96,11 +89,11 @@ static void wrap_raw_and_structured(void **state)
 	/* reproducible with SOURCE_DATE_EPOCH */
 	tu_sif(&r, "image", "wrap", "--format", "structured", "--libxc", stream, "--qemu", qemu,
 	       "--xenops-vm", "{\"uuid\": \"a b\"}", dump, NULL);
-	expect(&r, 0, NULL, NULL);
+	tu_expect(&r, 0, NULL, NULL);
 	assert_true(tu_files_equal(dump, st));
 	/* the Xenops record as xenopsd writes it */
 	tu_sif(&r, "image", "inspect", raw, NULL);
-	expect(&r, 0, "Xenops            time 20240229T12:34:56Z, word_size 64, vm_str 15 bytes, "
+	tu_expect(&r, 0, "Xenops            time 20240229T12:34:56Z, word_size 64, vm_str 15 bytes, "
 	       "xs_subtree 0 pairs", NULL);
 	unsetenv("SOURCE_DATE_EPOCH");
 	unlink(raw);
@@ -119,7 +112,7 @@ static void inspect_text_and_json(void **state)
 
 	(void)state;
 	tu_sif(&r, "image", "wrap", "--format", "raw", "--libxc", stream, "--qemu", qemu, img, NULL);
-	expect(&r, 0, NULL, NULL);
+	tu_expect(&r, 0, NULL, NULL);
 	tu_sif(&r, "image", "inspect", img, NULL);
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "format:     raw"));
@@ -145,14 +138,14 @@ static void inspect_text_and_json(void **state)
 	it_truncate(img, it_size(img) - 10);
 	tu_sif(&r, "image", "inspect", img, NULL);
 	assert_non_null(strstr(r.out, "Qemu_trad"));
-	expect(&r, 1, NULL, "truncated reading record header: expected 16 bytes, got 6");
+	tu_expect(&r, 1, NULL, "truncated reading record header: expected 16 bytes, got 6");
 	tu_sif(&r, "image", "inspect", "--json", img, NULL);
 	o = json_tokener_parse(r.out);
 	assert_non_null(o);
 	assert_true(json_object_object_get_ex(o, "valid", &v));
 	assert_false(json_object_get_boolean(v));
 	json_object_put(o);
-	expect(&r, 1, NULL, NULL);
+	tu_expect(&r, 1, NULL, NULL);
 	unlink(img);
 	free(img);
 }
@@ -164,15 +157,15 @@ static void verify_refusals(void **state)
 
 	(void)state;
 	tu_sif(&r, "image", "verify", stream, NULL);
-	expect(&r, 0, "ok: bare libxc v2 stream", NULL);
+	tu_expect(&r, 0, "ok: bare libxc v2 stream", NULL);
 	tu_sif(&r, "image", "verify", qemu, NULL);
-	expect(&r, 1, NULL, "not a suspend image: offset 0 holds \"qqqq");
+	tu_expect(&r, 1, NULL, "not a suspend image: offset 0 holds \"qqqq");
 	tu_sif(&r, "image", "verify", "/nonexistent/img", NULL);
-	expect(&r, 1, NULL, "/nonexistent/img: open");
+	tu_expect(&r, 1, NULL, "/nonexistent/img: open");
 	tu_sif(&r, "image", "verify", NULL);
-	expect(&r, 2, NULL, "missing argument");
+	tu_expect(&r, 2, NULL, "missing argument");
 	tu_sif(&r, "image", "verify", "--width", "48", img, NULL);
-	expect(&r, 2, NULL, "--width takes 32 or 64");
+	tu_expect(&r, 2, NULL, "--width takes 32 or 64");
 	/* trailing data after a bare stream */
 	it_copy(stream, img);
 	{
@@ -182,7 +175,7 @@ static void verify_refusals(void **state)
 		fclose(f);
 	}
 	tu_sif(&r, "image", "verify", img, NULL);
-	expect(&r, 1, NULL, "4 bytes of trailing data after the END record");
+	tu_expect(&r, 1, NULL, "4 bytes of trailing data after the END record");
 	unlink(img);
 	free(img);
 }
@@ -197,27 +190,27 @@ static void wrap_refusals_write_nothing(void **state)
 	(void)state;
 	before = entries();
 	tu_sif(&r, "image", "wrap", "--libxc", stream, out, NULL);
-	expect(&r, 2, NULL, "--format raw or --format structured is required");
+	tu_expect(&r, 2, NULL, "--format raw or --format structured is required");
 	tu_sif(&r, "image", "wrap", "--format", "legacy", "--libxc", stream, out, NULL);
-	expect(&r, 2, NULL, NULL);
+	tu_expect(&r, 2, NULL, NULL);
 	tu_sif(&r, "image", "wrap", "--format", "raw", out, NULL);
-	expect(&r, 2, NULL, "--libxc STREAM is required");
+	tu_expect(&r, 2, NULL, "--libxc STREAM is required");
 	/* a broken stream is refused before anything is written */
 	it_copy(stream, bad);
 	it_truncate(bad, it_size(bad) - 100);
 	tu_sif(&r, "image", "wrap", "--format", "structured", "--libxc", bad, out, NULL);
-	expect(&r, 1, NULL, "truncated");
+	tu_expect(&r, 1, NULL, "truncated");
 	/* qemu state above 1 MiB */
 	assert_int_equal(tu_sh(&r, "head -c 1048577 /dev/zero > '%s'", big), 0);
 	tu_run_free(&r);
 	tu_sif(&r, "image", "wrap", "--format", "raw", "--libxc", stream, "--qemu", big, out, NULL);
-	expect(&r, 1, NULL, "a qemu record above 1048576 bytes (1 MiB) is refused");
+	tu_expect(&r, 1, NULL, "a qemu record above 1048576 bytes (1 MiB) is refused");
 	assert_int_equal(access(out, F_OK), -1);
 	assert_int_equal(entries(), before + 2);        /* bad.v2 and big.bin only */
 	/* an existing OUT stays as it was */
 	assert_int_equal(tu_write_file(out, "old", 3), 0);
 	tu_sif(&r, "image", "wrap", "--format", "raw", "--libxc", bad, out, NULL);
-	expect(&r, 1, NULL, NULL);
+	tu_expect(&r, 1, NULL, NULL);
 	assert_int_equal(it_size(out), 3);
 	assert_int_equal(entries(), before + 3);
 	unlink(out);
@@ -281,33 +274,33 @@ static void vdi_check(void **state)
 	(void)state;
 	assert_int_equal(tu_gen_pool(db, "--vms 2 --vdis 4 --suspended 1 --seed 3"), 0);
 	tu_sif(&r, dbarg, pdirarg, "db", "migrate", NULL);
-	expect(&r, 0, NULL, NULL);
+	tu_expect(&r, 0, NULL, NULL);
 	tu_sif(&r, dbarg, pdirarg, "vdi-list", "type=suspend", "--minimal", NULL);
 	vdi = strndup(r.out, 36);
 	uarg = tu_strf("uuid=%s", vdi);
 	tu_run_free(&r);
 	tu_sif(&r, "image", "wrap", "--format", "raw", "--libxc", stream, img, NULL);
-	expect(&r, 0, NULL, NULL);
+	tu_expect(&r, 0, NULL, NULL);
 	tu_sif(&r, dbarg, pdirarg, "vdi-check", uarg, "--image", img, NULL);
-	expect(&r, 1, "suspend_image_format=legacy but the image is raw (raw container, "
+	tu_expect(&r, 1, "suspend_image_format=legacy but the image is raw (raw container, "
 	       "XenSavedDomv2 framing); run with --fix", NULL);
 	tu_sif(&r, dbarg, pdirarg, "vdi-check", uarg, "--image", img, "--fix",
 	       NULL);
-	expect(&r, 0, "suspend_image_format was legacy, the image is raw", "");
+	tu_expect(&r, 0, "suspend_image_format was legacy, the image is raw", "");
 	tu_sif(&r, dbarg, pdirarg, "vdi-param-get", uarg,
 	       "param-name=suspend-image-format", NULL);
-	expect(&r, 0, "raw", NULL);
+	tu_expect(&r, 0, "raw", NULL);
 	tu_sif(&r, dbarg, pdirarg, "vdi-check", uarg, "--image", img, NULL);
-	expect(&r, 0, "suspend_image_format=raw agrees with the image", NULL);
+	tu_expect(&r, 0, "suspend_image_format=raw agrees with the image", NULL);
 	/* a bare stream never changes the field */
 	tu_sif(&r, dbarg, pdirarg, "vdi-check", uarg, "--image", stream, "--fix",
 	       NULL);
-	expect(&r, 1, NULL, "a bare libxc v2 stream, not a suspend image");
+	tu_expect(&r, 1, NULL, "a bare libxc v2 stream, not a suspend image");
 	tu_sif(&r, dbarg, pdirarg, "vdi-check", "uuid=00000000-0000-0000-0000-000000000000",
 	       "--image", img, NULL);
-	expect(&r, 1, NULL, "no VDI with uuid 00000000-0000-0000-0000-000000000000");
+	tu_expect(&r, 1, NULL, "no VDI with uuid 00000000-0000-0000-0000-000000000000");
 	tu_sif(&r, dbarg, pdirarg, "vdi-check", uarg, NULL);
-	expect(&r, 2, NULL, "missing --image PATH");
+	tu_expect(&r, 2, NULL, "missing --image PATH");
 	tu_rmrf(pdir);
 	free(db);
 	free(dbarg);

@@ -18,6 +18,7 @@
 
 #include "sif/db.h"
 #include "dbutil.h"
+#include "expect.h"
 #include "testutil.h"
 #include "v2gen.h"
 
@@ -83,14 +84,6 @@ static int teardown(void **state)
 
 #define SIF(r, ...) tu_sif(r, fx->dbarg, fx->pdirarg, __VA_ARGS__, NULL)
 
-static void expect(struct run_result *r, int status, const char *out, const char *err)
-{
-	if (r->status != status || (out && !strstr(r->out, out)) || (err && !strstr(r->err, err)))
-		fail_msg("exit %d (want %d)\nstdout: %s\nstderr: %s\nwant out '%s' err '%s'",
-			 r->status, status, r->out, r->err, out ? out : "", err ? err : "");
-	tu_run_free(r);
-}
-
 static char *image(struct fx *fx, const char *name, const char *kind, const char *opt)
 {
 	char *path = tu_strf("%s/%s", fx->dir, name);
@@ -121,7 +114,7 @@ static void dry_run_changes_nothing(void **state)
 
 	tu_copy_file(fx->db, fx->copy);
 	SIF(&r, "vm-resume", vm, imgarg, "--dry-run");
-	expect(&r, 0, "legacy flag:   yes: v1 stream converted to v2 before libxenguest", NULL);
+	tu_expect(&r, 0, "legacy flag:   yes: v1 stream converted to v2 before libxenguest", NULL);
 	SIF(&r, "vm-resume", vm, imgarg, "--dry-run", "--json");
 	assert_int_equal(r.status, 0);
 	o = json_tokener_parse(r.out);
@@ -147,13 +140,13 @@ static void resume_with_fake_backend(void **state)
 	struct run_result r;
 
 	SIF(&r, "vm-resume", vm, imgarg, fakearg);
-	expect(&r, 0, "backend:       simulated (fake Xen backend); domain 1 running", NULL);
+	tu_expect(&r, 0, "backend:       simulated (fake Xen backend); domain 1 running", NULL);
 	query(fx, "SELECT power_state || ' ' || suspend_VDI FROM VM WHERE uuid IN "
 		  "(SELECT uuid FROM VM WHERE name__label = 'vm0')", state_);
 	assert_string_equal(state_, "Running OpaqueRef:NULL");
 	/* resuming again: nothing to resume */
 	SIF(&r, "vm-resume", vm, imgarg, fakearg);
-	expect(&r, 1, NULL, "is Running, not Suspended: nothing to resume");
+	tu_expect(&r, 1, NULL, "is Running, not Suspended: nothing to resume");
 	free(img); free(vm); free(imgarg); free(fake); free(fakearg);
 }
 
@@ -168,11 +161,11 @@ static void failures_leave_db_unchanged(void **state)
 	tu_copy_file(fx->db, fx->copy);
 	/* the field says legacy, the image is raw */
 	SIF(&r, "vm-resume", vm, imgarg, fakearg);
-	expect(&r, 1, NULL, "suspend_image_format is legacy but the image is raw");
+	tu_expect(&r, 1, NULL, "suspend_image_format is legacy but the image is raw");
 	/* no hypervisor on this machine and no fake: refused before anything */
 	if (access("/dev/xen/privcmd", F_OK) < 0) {
 		SIF(&r, "vm-resume", vm, imgarg);
-		expect(&r, 1, NULL, "no Xen hypervisor here");
+		tu_expect(&r, 1, NULL, "no Xen hypervisor here");
 	}
 	/* a truncated image mid-restore */
 	exec_sql(fx, "UPDATE VDI SET suspend_image_format = 'raw' WHERE type = 'suspend'");
@@ -197,7 +190,7 @@ static void trust_image_corrects_the_field(void **state)
 	struct run_result r;
 
 	SIF(&r, "vm-resume", vm, imgarg, fakearg, "--trust-image");
-	expect(&r, 0, "disagreement:  the field said legacy; followed the image",
+	tu_expect(&r, 0, "disagreement:  the field said legacy; followed the image",
 	       "suspend_image_format legacy corrected to structured");
 	query(fx, "SELECT suspend_image_format FROM VDI WHERE type = 'suspend'", fmt);
 	assert_string_equal(fmt, "structured");
@@ -223,16 +216,16 @@ static void migrate_receive(void **state)
 				 "--stream", "-", "--dry-run", NULL };
 
 		tu_run(&r, stream, argv);
-		expect(&r, 0, "runs Xen 4.4.1-xs131111 (older than 4.5)", NULL);
+		tu_expect(&r, 0, "runs Xen 4.4.1-xs131111 (older than 4.5)", NULL);
 	}
 	SIF(&r, "vm-migrate-receive", new, sarg, "--dry-run");
-	expect(&r, 1, NULL, "the sending host's version says structured but the stream is legacy");
+	tu_expect(&r, 1, NULL, "the sending host's version says structured but the stream is legacy");
 	SIF(&r, "vm-migrate-receive", sarg, "--dry-run");
-	expect(&r, 2, NULL, "needs --from-host UUID and --stream PATH|-");
+	tu_expect(&r, 2, NULL, "needs --from-host UUID and --stream PATH|-");
 	/* a sending host whose version nobody can read */
 	exec_sql(fx, "UPDATE host SET software_version = '((''xen'' ''4.x''))'");
 	SIF(&r, "vm-migrate-receive", old, sarg, "--dry-run");
-	expect(&r, 1, NULL, "'4.x' is not a Xen version");
+	tu_expect(&r, 1, NULL, "'4.x' is not a Xen version");
 	free(img); free(stream); free(cmd); free(old); free(new); free(sarg);
 }
 
@@ -256,19 +249,19 @@ static void suspend_then_resume(void **state)
 	tu_copy_file(fx->db, fx->copy);
 	setenv("SIF_FAKE_XEN_FAIL", "domain_save", 1);
 	SIF(&r, "vm-suspend", vm, outarg, fakearg);
-	expect(&r, 1, NULL, "domain_save failed (injected)");
+	tu_expect(&r, 1, NULL, "domain_save failed (injected)");
 	unsetenv("SIF_FAKE_XEN_FAIL");
 	assert_int_equal(access(out, F_OK), -1);
 	assert_true(tu_files_equal(fx->db, fx->copy));
 	/* the save works */
 	SIF(&r, "vm-suspend", vm, outarg, fakearg);
-	expect(&r, 0, "suspend-image-format=raw", NULL);
+	tu_expect(&r, 0, "suspend-image-format=raw", NULL);
 	query(fx, "SELECT d.suspend_image_format || ' ' || v.power_state FROM VM v JOIN VDI d "
 		  "ON v.suspend_VDI = d._ref WHERE v.name__label = 'vm1'", fmt);
 	assert_string_equal(fmt, "raw Suspended");
 	/* and the resume takes the plain path, from the VDI's location */
 	SIF(&r, "vm-resume", vm, fakearg);
-	expect(&r, 0, "legacy flag:   no", NULL);
+	tu_expect(&r, 0, "legacy flag:   no", NULL);
 	assert_true(tu_files_equal(got, save));
 	free(fake); free(fakearg); free(save); free(vm); free(out); free(outarg); free(got);
 }
@@ -279,13 +272,13 @@ static void usage(void **state)
 	struct run_result r;
 
 	SIF(&r, "vm-resume", "--dry-run");
-	expect(&r, 2, NULL, "missing uuid=<vm uuid>");
+	tu_expect(&r, 2, NULL, "missing uuid=<vm uuid>");
 	SIF(&r, "vm-resume", "uuid=x", "--width=48");
-	expect(&r, 2, NULL, "--width takes 32 or 64");
+	tu_expect(&r, 2, NULL, "--width takes 32 or 64");
 	SIF(&r, "vm-suspend", "uuid=x");
-	expect(&r, 2, NULL, "needs uuid=<vm uuid> and --image PATH");
+	tu_expect(&r, 2, NULL, "needs uuid=<vm uuid> and --image PATH");
 	SIF(&r, "vm-resume", "uuid=00000000-0000-0000-0000-000000000000", "--dry-run");
-	expect(&r, 1, NULL, "no VM with uuid 00000000-0000-0000-0000-000000000000");
+	tu_expect(&r, 1, NULL, "no VM with uuid 00000000-0000-0000-0000-000000000000");
 }
 
 int main(void)
