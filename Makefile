@@ -29,16 +29,16 @@ QCC =
 QLD =
 endif
 
-PKGS        := sqlite3 libxml-2.0 json-c ext2fs xencontrol xenguest xenstore zlib
+PKGS        := sqlite3 libxml-2.0 json-c ext2fs com_err xencontrol xenguest xenstore zlib
 PKG_CFLAGS  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Wall -Wextra -Werror \
-	-fPIC -fvisibility=default -Iinclude -Itests/support -I$(B)/gen $(PKG_CFLAGS) \
+	-pthread -fPIC -fvisibility=default -Iinclude -Itests/support -I$(B)/gen $(PKG_CFLAGS) \
 	-DSIF_VERSION='"$(VERSION)"' -DSIF_PREFIX='"$(PREFIX)"' $(SANFLAGS) $(CFLAGS)
-ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
+ALL_LDFLAGS = $(SANFLAGS) -pthread $(LDFLAGS)
 
 ifeq ($(SAN),1)
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -102,10 +102,12 @@ $(LIBSIF_SO): $(LIB_OBJ)
 $(B)/lib/libsif.so: $(LIBSIF_SO)
 	$(Q)ln -sf libsif.so.$(SOVERSION) $@
 
-$(SIF_BIN): $(CLI_OBJ) $(LIBSIF_SO) $(B)/lib/libsif.so
+# The command carries libsif in itself: a process start costs ~0.7 ms less
+# than through libsif.so (measured), which counts for short conversions.
+# libsif.so is built and installed for other programs.
+$(SIF_BIN): $(CLI_OBJ) $(LIBSIF_A)
 	@mkdir -p $(dir $@)
-	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) -L$(B)/lib -lsif -Wl,-rpath,'$$ORIGIN/../lib' \
-		$(PKG_LIBS) -ldl
+	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(LIBSIF_A) $(PKG_LIBS) -ldl
 
 # Plugins take everything from the host through their entry point; they
 # link against nothing of libsif.
@@ -121,9 +123,9 @@ $(B)/tests/test_%: $(B)/obj/tests/test_%.o $(TSUP_OBJ) $(LIBSIF_A)
 	@mkdir -p $(dir $@)
 	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TSUP_OBJ) $(LIBSIF_A) $(CMOCKA_LIBS) $(PKG_LIBS) -ldl
 
-$(B)/tests/gen_%: $(B)/obj/tests/gen_%.o $(LIBSIF_A)
+$(B)/tests/gen_%: $(B)/obj/tests/gen_%.o $(TSUP_OBJ) $(LIBSIF_A)
 	@mkdir -p $(dir $@)
-	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBSIF_A) $(PKG_LIBS) -ldl
+	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TSUP_OBJ) $(LIBSIF_A) $(CMOCKA_LIBS) $(PKG_LIBS) -ldl
 
 $(B)/sif.pc: sif.pc.in Makefile
 	@mkdir -p $(dir $@)

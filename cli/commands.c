@@ -10,6 +10,13 @@ const struct cli_opt json_opts[] = {
 	{ NULL, false, NULL },
 };
 
+/* --json first: `image verify` uses the table without it. */
+const struct cli_opt image_scan_opts[] = {
+	{ "json", false, "output as JSON" },
+	{ "width", true, "toolstack width of a v1 (legacy) stream: 32 or 64 (default: detect)" },
+	{ NULL, false, NULL },
+};
+
 const struct cli_cmd cli_commands[] = {
 	{ "datamodel", cmd_datamodel, 0, 0, 1, json_opts, "[CLASS] [--json]",
 	  "classes and fields of the datamodel (core and plugins) with types and docs" },
@@ -28,8 +35,22 @@ const struct cli_cmd cli_commands[] = {
 	  "sif version and the state of every migration in the database" },
 	{ "host-list", cmd_host_list, CMD_KV, 0, 0, obj_list_opts,
 	  "[params=a,b|all] [FIELD=VALUE ...] [--minimal] [--json]", "list hosts" },
+	{ "image convert", cmd_image_convert, 0, 2, 2, image_convert_opts,
+	  "IN OUT [--width 32|64] [--guest-type pv|hvm] [--format libxc|libxl] "
+	  "[--skip-qemu] [--xl] [--to stream|raw|structured]",
+	  "convert a legacy (libxc v1) stream or image to a v2 stream or image" },
+	{ "image inspect", cmd_image_inspect, 0, 1, 1, image_scan_opts, "PATH [--json] [--width 32|64]",
+	  "show the container, format and every record of a suspend image" },
+	{ "image verify", cmd_image_verify, 0, 1, 1, image_scan_opts + 1, "PATH [--width 32|64]",
+	  "check a whole suspend image to its last byte (exit 1 with offset and reason)" },
+	{ "image wrap", cmd_image_wrap, 0, 1, 1, image_wrap_opts,
+	  "--format raw|structured --libxc STREAM [--qemu FILE] [--xenops-vm STR] OUT",
+	  "build a raw or structured (ext2) suspend image from a migration stream" },
 	{ "plugin-list", cmd_plugin_list, 0, 0, 0, json_opts, "[--json]",
 	  "loaded plugins with the fields, migrations and hooks they add" },
+	{ "vdi-check", cmd_vdi_check, CMD_KV, 0, 0, vdi_check_opts,
+	  "uuid=UUID --image PATH [--fix]",
+	  "compare a VDI's suspend_image_format with what its image holds (--fix corrects it)" },
 	{ "vdi-list", cmd_vdi_list, CMD_KV, 0, 0, obj_list_opts,
 	  "[params=a,b|all] [FIELD=VALUE ...] [--minimal] [--json]", "list VDIs" },
 	{ "vdi-param-get", cmd_vdi_param_get, CMD_KV, 0, 0, param_get_opts,
@@ -39,7 +60,16 @@ const struct cli_cmd cli_commands[] = {
 	  "set admin-settable fields of a VDI (all or none)" },
 	{ "vm-list", cmd_vm_list, CMD_KV, 0, 0, obj_list_opts,
 	  "[params=a,b|all] [FIELD=VALUE ...] [--minimal] [--json]", "list VMs" },
+	{ "vm-migrate-receive", cmd_vm_migrate_receive, 0, 0, 0, vm_restore_opts,
+	  "--from-host UUID --stream PATH|- [--vm UUID] [--dry-run] [--json]",
+	  "restore an incoming migration; a sender older than Xen 4.5 means a legacy stream" },
 	{ "vm-param-get", cmd_vm_param_get, CMD_KV, 0, 0, param_get_opts,
 	  "uuid=UUID param-name=FIELD [param-key=KEY] [--json]", "print one field of a VM" },
+	{ "vm-resume", cmd_vm_resume, CMD_KV, 0, 0, vm_restore_opts,
+	  "uuid=UUID [--image PATH] [--dry-run] [--trust-image] [--json]",
+	  "resume a suspended VM on the path its suspend image needs (legacy: converted)" },
+	{ "vm-suspend", cmd_vm_suspend, CMD_KV, 0, 0, vm_suspend_opts,
+	  "uuid=UUID --image PATH [--sr UUID] [--vdi UUID]",
+	  "suspend a VM to a raw image and record it (suspend-image-format=raw)" },
 	{ 0 }
 };

@@ -28,7 +28,7 @@ static void print_help(FILE *to)
 	      "  --no-plugins       load no plugin (the datamodel before any plugin)\n"
 	      "\ncommands:\n", to);
 	for (c = cli_commands; c->name; c++) {
-		char head[96];
+		char head[256];
 
 		snprintf(head, sizeof(head), "%s %s", c->name, c->usage ? c->usage : "");
 		fprintf(to, "  %s\n      %s\n", head, c->summary);

@@ -41,6 +41,11 @@ const struct sif_fs_ops *sif_fs_ops(void)
 	return cur_ops;
 }
 
+bool sif_fs_ops_replaced(void)
+{
+	return cur_ops != &real_ops;
+}
+
 ssize_t sif_read_full(int fd, void *buf, size_t n)
 {
 	size_t done = 0;

@@ -48,8 +48,8 @@ static int fake_create(struct sif_xen *x, const struct sif_domain_spec *s,
 	struct fake *f = x->priv;
 
 	*domid = f->next_domid++;
-	return logf_(x, "domain_create", err, " domid=%u uuid=%s hvm=%d vcpus=%u memory_kib=%llu",
-		     *domid, s->uuid ? s->uuid : "", s->hvm, s->vcpus,
+	return logf_(x, "domain_create", err, " domid=%u uuid=%s hvm=%s vcpus=%u memory_kib=%llu",
+		     *domid, s->uuid ? s->uuid : "", !s->hvm_known ? "?" : s->hvm ? "1" : "0", s->vcpus,
 		     (unsigned long long)s->memory_kib);
 }
 
@@ -101,7 +101,7 @@ static int fake_restore(struct sif_xen *x, uint32_t domid, int fd, bool hvm,
 {
 	struct fake *f = x->priv;
 	char path[4096];
-	unsigned char head[24];
+	unsigned char head[40];
 	uint32_t type;
 	int out, rc = -1;
 
@@ -109,9 +109,9 @@ static int fake_restore(struct sif_xen *x, uint32_t domid, int fd, bool hvm,
 	out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (out < 0)
 		return sif_errno(err, SIF_EIO, "fake Xen: %s", path);
-	/* image header (24 bytes), then records to END (type 0) */
+	/* image header (24 bytes), domain header (16), then records to END (type 0) */
 	if (sif_read_full(fd, head, sizeof(head)) != (ssize_t)sizeof(head)) {
-		sif_errf(err, SIF_EFORMAT, "fake Xen: stream shorter than the image header");
+		sif_errf(err, SIF_EFORMAT, "fake Xen: stream shorter than its headers");
 		goto out;
 	}
 	if (sif_write_exact(out, head, sizeof(head), path, err) < 0)
@@ -158,28 +158,22 @@ static int fake_save(struct sif_xen *x, uint32_t domid, int fd, bool hvm,
 	return send_file(path, fd, NULL, err);
 }
 
-static int fake_dm_load(struct sif_xen *x, uint32_t domid, int fd, uint64_t len,
+static int fake_dm_load(struct sif_xen *x, uint32_t domid, const void *buf, size_t len,
 			struct sif_err *err)
 {
 	struct fake *f = x->priv;
 	char path[4096];
-	uint64_t got;
 	int out, rc;
 
 	snprintf(path, sizeof(path), "%s/dm-%u.state", f->dir, domid);
 	out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (out < 0)
 		return sif_errno(err, SIF_EIO, "fake Xen: %s", path);
-	rc = copy_fd(fd, out, len, &got, err);
+	rc = sif_write_exact(out, buf, len, path, err);
 	close(out);
 	if (rc < 0)
 		return -1;
-	if (got != len)
-		return sif_errf(err, SIF_EFORMAT, "fake Xen: device-model state cut short "
-				"(%llu of %llu bytes)", (unsigned long long)got,
-				(unsigned long long)len);
-	return logf_(x, "dm_state_load", err, " domid=%u bytes=%llu", domid,
-		     (unsigned long long)len);
+	return logf_(x, "dm_state_load", err, " domid=%u bytes=%zu", domid, len);
 }
 
 static int fake_dm_save(struct sif_xen *x, uint32_t domid, int fd, uint64_t *len,
@@ -202,6 +196,16 @@ static int fake_unpause(struct sif_xen *x, uint32_t domid, struct sif_err *err)
 static int fake_destroy(struct sif_xen *x, uint32_t domid, struct sif_err *err)
 {
 	return logf_(x, "domain_destroy", err, " domid=%u", domid);
+}
+
+static int fake_lookup(struct sif_xen *x, const char *uuid, uint32_t *domid,
+		       struct sif_err *err)
+{
+	struct fake *f = x->priv;
+
+	/* the fake runs every VM it is asked about, as the next domain */
+	*domid = f->next_domid++;
+	return logf_(x, "domain_lookup", err, " %s -> domid=%u", uuid, *domid);
 }
 
 static int fake_xs_write(struct sif_xen *x, const char *path, const char *value,
@@ -240,6 +244,7 @@ static const struct sif_xen_ops fake_ops = {
 	.dm_state_save = fake_dm_save,
 	.domain_unpause = fake_unpause,
 	.domain_destroy = fake_destroy,
+	.domain_lookup = fake_lookup,
 	.xs_write = fake_xs_write,
 	.xs_read = fake_xs_read,
 	.close = fake_close,

@@ -62,6 +62,9 @@ static int real_create(struct sif_xen *x, const struct sif_domain_spec *s,
 		.grant_opts = XEN_DOMCTL_GRANT_version(1),
 	};
 
+	if (!s->hvm_known)
+		return sif_errf(err, SIF_EUSAGE, "domain create: PV or HVM is not known for "
+				"VM %s (is the VM in the pool database?)", s->uuid ? s->uuid : "");
 	if (uuid_handle(s->uuid, cfg.handle) < 0)
 		return sif_errf(err, SIF_EUSAGE, "domain create: '%s' is not a uuid",
 				s->uuid ? s->uuid : "");
@@ -133,31 +136,19 @@ static int real_save(struct sif_xen *x, uint32_t domid, int fd, bool hvm,
 }
 
 /* qemu-trad loads its state from this file when started with -loadvm. */
-static int real_dm_load(struct sif_xen *x, uint32_t domid, int fd, uint64_t len,
+static int real_dm_load(struct sif_xen *x, uint32_t domid, const void *buf, size_t len,
 			struct sif_err *err)
 {
 	struct sif_atomic_file af;
-	char path[64], buf[65536];
-	uint64_t done = 0;
+	char path[64];
 
 	(void)x;
 	snprintf(path, sizeof(path), QEMU_RESUME_PATH, domid);
 	if (sif_atomic_open(&af, path, 0600, err) < 0)
 		return -1;
-	while (done < len) {
-		size_t want = len - done < sizeof(buf) ? (size_t)(len - done) : sizeof(buf);
-		ssize_t r = sif_read_full(fd, buf, want);
-
-		if (r <= 0) {
-			sif_atomic_abort(&af);
-			return r < 0 ? sif_errno(err, SIF_EIO, "reading device-model state")
-				     : sif_errf(err, SIF_EFORMAT, "device-model state cut short");
-		}
-		if (sif_write_exact(af.fd, buf, (size_t)r, path, err) < 0) {
-			sif_atomic_abort(&af);
-			return -1;
-		}
-		done += (uint64_t)r;
+	if (sif_write_exact(af.fd, buf, len, path, err) < 0) {
+		sif_atomic_abort(&af);
+		return -1;
 	}
 	return sif_atomic_commit(&af, err);
 }
@@ -225,6 +216,29 @@ static int real_destroy(struct sif_xen *x, uint32_t domid, struct sif_err *err)
 	return 0;
 }
 
+static int real_lookup(struct sif_xen *x, const char *uuid, uint32_t *domid,
+		       struct sif_err *err)
+{
+	xen_domain_handle_t want;
+	xc_domaininfo_t info[64];
+	uint32_t next = 0;
+	int n;
+
+	if (uuid_handle(uuid, want) < 0)
+		return sif_errf(err, SIF_EUSAGE, "'%s' is not a uuid", uuid);
+	while ((n = xc_domain_getinfolist(R(x)->xch, next, 64, info)) > 0) {
+		for (int i = 0; i < n; i++)
+			if (!memcmp(info[i].handle, want, sizeof(want))) {
+				*domid = info[i].domain;
+				return 0;
+			}
+		next = info[n - 1].domain + 1;
+	}
+	if (n < 0)
+		return sif_errno(err, SIF_EBACKEND, "listing domains");
+	return sif_errf(err, SIF_ENOTFOUND, "no domain runs VM %s", uuid);
+}
+
 static int real_xs_write(struct sif_xen *x, const char *path, const char *value,
 			 struct sif_err *err)
 {
@@ -266,6 +280,7 @@ static const struct sif_xen_ops real_ops = {
 	.dm_state_save = real_dm_save,
 	.domain_unpause = real_unpause,
 	.domain_destroy = real_destroy,
+	.domain_lookup = real_lookup,
 	.xs_write = real_xs_write,
 	.xs_read = real_xs_read,
 	.close = real_close,

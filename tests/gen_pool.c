@@ -3,13 +3,15 @@
  * migration (base schema + core migrations), for tests, benchmarks and the
  * demo.  Deterministic by seed.
  *
- *   gen_pool [--seed N] [--vms N] [--vdis N] [--suspended N] OUT.db
+ *   gen_pool [--seed N] [--vms N] [--vdis N] [--suspended N]
+ *            [--suspend-image PATH ...] OUT.db
  *
  * Hosts: a current one (Xen 4.17), one still on XenServer 6.5 (Xen
  * 4.4.1-xs...: pre-4.5, the rolling-upgrade case) and one more.  Every VM
  * has a disk VDI and VBD; the first --suspended VMs are Suspended with a
  * suspend VDI; the remaining VDIs up to --vdis are unattached user disks
- * and snapshots.  Prints the uuids of the suspended VMs.
+ * and snapshots.  Each --suspend-image PATH becomes the location of the next
+ * suspended VM's suspend VDI.  Prints the uuids of the suspended VMs.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -80,17 +82,18 @@ static void insert(const char *table, const char *cols, int n, const char *const
 }
 
 static void vdi(char r[48], const char *sr, const char *type, const char *label,
-		const char *size, const char *snap_of)
+		const char *size, const char *snap_of, const char *location)
 {
 	char u[37];
 
 	ref(r);
 	uuid(u);
 	insert("VDI", "_ref, uuid, name__label, SR, type, virtual_size, is_a_snapshot, "
-	       "snapshot_of, other_config, sm_config", 10,
+	       "snapshot_of, other_config, sm_config, location", 11,
 	       (const char *[]){ r, u, label, sr, type, size, snap_of ? "true" : "false",
 				 snap_of ? snap_of : "OpaqueRef:NULL", "()",
-				 !strcmp(type, "suspend") ? "(('vmhint' 'x'))" : "()" });
+				 !strcmp(type, "suspend") ? "(('vmhint' 'x'))" : "()",
+				 location ? location : "" });
 }
 
 int main(int argc, char **argv)
@@ -99,8 +102,8 @@ int main(int argc, char **argv)
 	uint64_t seed = 1;
 	struct sif_ctx *ctx;
 	char pool[48], hosts[3][48], srs[2][48], u[37], label[64];
-	const char *out = NULL;
-	int c;
+	const char *out = NULL, *images[64];
+	int c, nimages = 0;
 
 	for (c = 1; c < argc; c++) {
 		if (!strcmp(argv[c], "--seed") && c + 1 < argc)
@@ -111,14 +114,18 @@ int main(int argc, char **argv)
 			vdis = strtol(argv[++c], NULL, 0);
 		else if (!strcmp(argv[c], "--suspended") && c + 1 < argc)
 			suspended = strtol(argv[++c], NULL, 0);
+		else if (!strcmp(argv[c], "--suspend-image") && c + 1 < argc && nimages < 64)
+			images[nimages++] = argv[++c];
 		else if (argv[c][0] != '-' && !out)
 			out = argv[c];
 		else
 			break;
 	}
-	if (c < argc || !out || vms < 0 || suspended > vms || vdis < vms + suspended) {
+	if (c < argc || !out || vms < 0 || suspended > vms || vdis < vms + suspended ||
+	    nimages > suspended) {
 		fprintf(stderr, "usage: gen_pool [--seed N] [--vms N] [--vdis N >= vms+suspended] "
-			"[--suspended N <= vms] OUT.db\n");
+			"[--suspended N <= vms] [--suspend-image PATH (at most one per suspended VM)] "
+			"OUT.db\n");
 		return 2;
 	}
 	rng = seed;
@@ -163,11 +170,12 @@ int main(int argc, char **argv)
 
 		ref(vm);
 		snprintf(label, sizeof(label), "vm%ld disk", i);
-		vdi(disk, srs[i % 2], "user", label, "10737418240", NULL);
+		vdi(disk, srs[i % 2], "user", label, "10737418240", NULL, NULL);
 		made++;
 		if (is_susp) {
 			snprintf(label, sizeof(label), "Suspend image");
-			vdi(sus, srs[0], "suspend", label, "4294967296", NULL);
+			vdi(sus, srs[0], "suspend", label, "4294967296", NULL,
+			    i < nimages ? images[i] : NULL);
 			made++;
 		}
 		uuid(vm_uuid);
@@ -192,7 +200,7 @@ int main(int argc, char **argv)
 		char r[48], prev[48];
 
 		snprintf(label, sizeof(label), "%s %ld", i % 4 == 3 ? "snapshot" : "data disk", i);
-		vdi(r, srs[i % 2], "user", label, "2147483648", i % 4 == 3 ? prev : NULL);
+		vdi(r, srs[i % 2], "user", label, "2147483648", i % 4 == 3 ? prev : NULL, NULL);
 		memcpy(prev, r, sizeof(prev));
 	}
 	if (sif_db_commit(db, &err) < 0)

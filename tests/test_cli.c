@@ -12,6 +12,7 @@
 #include <json.h>
 #include <cmocka.h>
 
+#include "expect.h"
 #include "testutil.h"
 
 struct fx {
@@ -52,27 +53,19 @@ static int teardown(void **state)
 
 #define SIF(r, ...) tu_sif(r, fx->dbarg, fx->pdirarg, __VA_ARGS__, NULL)
 
-static void expect(struct run_result *r, int status, const char *out, const char *err)
-{
-	if (r->status != status || (out && !strstr(r->out, out)) || (err && !strstr(r->err, err)))
-		fail_msg("exit %d (want %d)\nstdout: %s\nstderr: %s\nwant out '%s' err '%s'",
-			 r->status, status, r->out, r->err, out ? out : "", err ? err : "");
-	tu_run_free(r);
-}
-
 static void migrate_then_list(void **state)
 {
 	struct fx *fx = *state;
 	struct run_result r;
 
 	SIF(&r, "vdi-list", "params=uuid,suspend-image-format");
-	expect(&r, 1, NULL, "field VDI.suspend_image_format is not in this database yet");
+	tu_expect(&r, 1, NULL, "field VDI.suspend_image_format is not in this database yet");
 	SIF(&r, "db", "migrate", "--dry-run");
-	expect(&r, 0, "would apply suspend_image_format/0001_add_field", NULL);
+	tu_expect(&r, 0, "would apply suspend_image_format/0001_add_field", NULL);
 	SIF(&r, "db", "migrate");
-	expect(&r, 0, "1 migration applied", NULL);
+	tu_expect(&r, 0, "1 migration applied", NULL);
 	SIF(&r, "db", "migrate");
-	expect(&r, 0, "already up to date", NULL);
+	tu_expect(&r, 0, "already up to date", NULL);
 	SIF(&r, "vdi-list", "params=uuid,name-label,type,suspend-image-format", "type=suspend");
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "suspend-image-format ( RO): legacy"));
@@ -81,7 +74,7 @@ static void migrate_then_list(void **state)
 	assert_non_null(strstr(strstr(r.out, "Suspend image") + 1, "Suspend image"));
 	tu_run_free(&r);
 	SIF(&r, "db", "version");
-	expect(&r, 0, "schema up to date", NULL);
+	tu_expect(&r, 0, "schema up to date", NULL);
 }
 
 static void json_listing_parses(void **state)
@@ -120,23 +113,23 @@ static void param_get_and_set(void **state)
 	SIF(&r, "db", "migrate");
 	tu_run_free(&r);
 	SIF(&r, "vdi-param-get", uuid, "param-name=suspend-image-format");
-	expect(&r, 0, "legacy\n", NULL);
+	tu_expect(&r, 0, "legacy\n", NULL);
 	SIF(&r, "vdi-param-set", uuid, "name-label=resume me", "other-config:note=a b");
-	expect(&r, 0, NULL, NULL);
+	tu_expect(&r, 0, NULL, NULL);
 	SIF(&r, "vdi-param-get", uuid, "param-name=name-label");
-	expect(&r, 0, "resume me\n", NULL);
+	tu_expect(&r, 0, "resume me\n", NULL);
 	SIF(&r, "vdi-param-get", uuid, "param-name=other-config", "param-key=note");
-	expect(&r, 0, "a b\n", NULL);
+	tu_expect(&r, 0, "a b\n", NULL);
 	SIF(&r, "vdi-param-get", uuid, "param-name=sm-config");
-	expect(&r, 0, "vmhint: x\n", NULL);
+	tu_expect(&r, 0, "vmhint: x\n", NULL);
 	/* read-only: refused, and nothing of the command applied */
 	SIF(&r, "vdi-param-set", uuid, "name-label=changed", "suspend-image-format=raw");
-	expect(&r, 1, NULL, "field suspend-image-format of VDI is read-only");
+	tu_expect(&r, 1, NULL, "field suspend-image-format of VDI is read-only");
 	SIF(&r, "vdi-param-get", uuid, "param-name=name-label");
-	expect(&r, 0, "resume me\n", NULL);
+	tu_expect(&r, 0, "resume me\n", NULL);
 	/* invalid value for the type: refused with the expectation */
 	SIF(&r, "vdi-param-set", uuid, "other-config=(('k'))");
-	expect(&r, 1, NULL, "VDI.other_config: not a map");
+	tu_expect(&r, 1, NULL, "VDI.other_config: not a map");
 	free(uuid);
 }
 
@@ -147,12 +140,12 @@ static void unknown_uuid_is_named(void **state)
 
 	SIF(&r, "vdi-param-get", "uuid=00000000-1111-2222-3333-444444444444",
 	    "param-name=name-label");
-	expect(&r, 1, NULL, "no VDI with uuid 00000000-1111-2222-3333-444444444444");
+	tu_expect(&r, 1, NULL, "no VDI with uuid 00000000-1111-2222-3333-444444444444");
 	SIF(&r, "vm-param-get", "uuid=00000000-1111-2222-3333-444444444444",
 	    "param-name=power-state");
-	expect(&r, 1, NULL, "no VM with uuid 00000000-1111-2222-3333-444444444444");
+	tu_expect(&r, 1, NULL, "no VM with uuid 00000000-1111-2222-3333-444444444444");
 	SIF(&r, "vdi-param-set", "uuid=00000000-1111-2222-3333-444444444444", "name-label=x");
-	expect(&r, 1, NULL, "no VDI with uuid 00000000-1111-2222-3333-444444444444");
+	tu_expect(&r, 1, NULL, "no VDI with uuid 00000000-1111-2222-3333-444444444444");
 }
 
 static void usage_errors_exit_2(void **state)
@@ -161,23 +154,23 @@ static void usage_errors_exit_2(void **state)
 	struct run_result r;
 
 	SIF(&r, "no-such-command");
-	expect(&r, 2, NULL, "unknown command 'no-such-command'");
+	tu_expect(&r, 2, NULL, "unknown command 'no-such-command'");
 	SIF(&r, "vdi-list", "--bogus");
-	expect(&r, 2, NULL, "unknown option '--bogus'");
+	tu_expect(&r, 2, NULL, "unknown option '--bogus'");
 	SIF(&r, "vdi-param-get", "param-name=uuid");
-	expect(&r, 2, NULL, "missing uuid=<uuid>");
+	tu_expect(&r, 2, NULL, "missing uuid=<uuid>");
 	SIF(&r, "vdi-param-get", "uuid=x");
-	expect(&r, 2, NULL, "missing param-name=<field>");
+	tu_expect(&r, 2, NULL, "missing param-name=<field>");
 	SIF(&r, "vdi-param-get", "uuid=x", "param-name=no-such-field");
-	expect(&r, 2, NULL, "VDI has no field 'no-such-field'");
+	tu_expect(&r, 2, NULL, "VDI has no field 'no-such-field'");
 	SIF(&r, "vdi-list", "params=uuid,bogus");
-	expect(&r, 2, NULL, "VDI has no field 'bogus'");
+	tu_expect(&r, 2, NULL, "VDI has no field 'bogus'");
 	SIF(&r, "db", "migrate", "extra");
-	expect(&r, 2, NULL, "unexpected argument 'extra'");
+	tu_expect(&r, 2, NULL, "unexpected argument 'extra'");
 	tu_sif(&r, "--db", NULL);
-	expect(&r, 2, NULL, "option '--db' needs a value");
+	tu_expect(&r, 2, NULL, "option '--db' needs a value");
 	tu_sif(&r, NULL);
-	expect(&r, 2, NULL, "usage: sif");
+	tu_expect(&r, 2, NULL, "usage: sif");
 }
 
 static void help_everywhere(void **state)
@@ -193,7 +186,7 @@ static void help_everywhere(void **state)
 
 	(void)fx;
 	tu_sif(&r, "--help", NULL);
-	expect(&r, 0, "commands:", NULL);
+	tu_expect(&r, 0, "commands:", NULL);
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		char *want = tu_strf("usage: sif %s%s%s", cmds[i][0], cmds[i][1] ? " " : "",
 				     cmds[i][1] ? cmds[i][1] : "");
@@ -202,10 +195,10 @@ static void help_everywhere(void **state)
 			tu_sif(&r, cmds[i][0], cmds[i][1], "--help", NULL);
 		else
 			tu_sif(&r, cmds[i][0], "--help", NULL);
-		expect(&r, 0, want, NULL);
+		tu_expect(&r, 0, want, NULL);
 		/* and `sif --help` lists it */
 		tu_sif(&r, "--help", NULL);
-		expect(&r, 0, want + strlen("usage: sif "), NULL);
+		tu_expect(&r, 0, want + strlen("usage: sif "), NULL);
 		free(want);
 	}
 }
@@ -222,19 +215,19 @@ static void other_commands(void **state)
 	assert_int_equal(strlen(r.out), 36 * 2 + 2);    /* two uuids, a comma, a newline */
 	tu_run_free(&r);
 	SIF(&r, "host-list", "params=name-label,software-version");
-	expect(&r, 0, "xen: 4.4.1-xs131111", NULL);
+	tu_expect(&r, 0, "xen: 4.4.1-xs131111", NULL);
 	SIF(&r, "plugin-list");
-	expect(&r, 0, "suspend_image_format 1.0", NULL);
+	tu_expect(&r, 0, "suspend_image_format 1.0", NULL);
 	SIF(&r, "datamodel", "VDI");
-	expect(&r, 0, "suspend_image_format    RO enum legacy | structured | raw", NULL);
+	tu_expect(&r, 0, "suspend_image_format    RO enum legacy | structured | raw", NULL);
 	SIF(&r, "datamodel", "Nope");
-	expect(&r, 2, NULL, "unknown class 'Nope'");
+	tu_expect(&r, 2, NULL, "unknown class 'Nope'");
 	/* without the plugin, the migrated DB is refused, untouched */
 	tu_sif(&r, fx->dbarg, "--no-plugins", "vdi-list", NULL);
-	expect(&r, 1, NULL, "is plugin 'suspend_image_format' installed?");
+	tu_expect(&r, 1, NULL, "is plugin 'suspend_image_format' installed?");
 	/* no DB yet */
 	tu_sif(&r, "--db=/nonexistent/dir/pool.db", "vdi-list", NULL);
-	expect(&r, 1, NULL, "no pool database at /nonexistent/dir/pool.db");
+	tu_expect(&r, 1, NULL, "no pool database at /nonexistent/dir/pool.db");
 }
 
 static void db_init_creates_current_schema(void **state)
@@ -244,11 +237,11 @@ static void db_init_creates_current_schema(void **state)
 	struct run_result r;
 
 	tu_sif(&r, db, fx->pdirarg, "db", "init", NULL);
-	expect(&r, 0, "4 migrations applied", NULL);
+	tu_expect(&r, 0, "4 migrations applied", NULL);
 	tu_sif(&r, db, fx->pdirarg, "db", "init", NULL);
-	expect(&r, 1, NULL, "already exists");
+	tu_expect(&r, 1, NULL, "already exists");
 	tu_sif(&r, db, fx->pdirarg, "db", "version", "--json", NULL);
-	expect(&r, 0, "\"pending\": 0", NULL);
+	tu_expect(&r, 0, "\"pending\": 0", NULL);
 	free(db);
 }
 

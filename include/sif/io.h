@@ -11,6 +11,7 @@
 #ifndef SIF_IO_H
 #define SIF_IO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -26,6 +27,9 @@ struct sif_fs_ops {
 /* Replace the ops (NULL restores the real ones).  For tests. */
 void sif_fs_set_ops(const struct sif_fs_ops *ops);
 const struct sif_fs_ops *sif_fs_ops(void);
+/* True while a test's ops are in place: kernel-side copies, which would
+ * bypass them, are then not used (see sif/src.h). */
+bool sif_fs_ops_replaced(void);
 
 /*
  * Read up to n bytes, retrying short reads and EINTR.  Returns the number of

@@ -28,4 +28,16 @@ int sif_suspend_commit(struct sif_ctx *ctx, struct sif_db *db,
 		       const struct sif_suspend_record *r, char **vdi_uuid,
 		       struct sif_err *err);
 
+/*
+ * Recording a resume: the VM runs and no longer points at its suspend VDI;
+ * with `corrected`, the VDI's suspend_image_format is set to what the image
+ * really held (--trust-image).  One transaction.  The VDI itself stays:
+ * destroying its storage is the SR's business (xapi destroys it after a
+ * resume; sif manages no storage).
+ */
+struct sif_restore_plan;
+int sif_resume_commit(struct sif_ctx *ctx, struct sif_db *db,
+		      const struct sif_restore_plan *plan, const char *corrected,
+		      struct sif_err *err);
+
 #endif

@@ -9,6 +9,7 @@
 #define SIF_XEN_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "sif/err.h"
@@ -17,6 +18,7 @@ struct sif_domain_spec {
 	const char *name;               /* VM name label */
 	const char *uuid;               /* VM uuid: the domain handle */
 	bool hvm;
+	bool hvm_known;                 /* false: an incoming VM not in the DB */
 	unsigned vcpus;
 	uint64_t memory_kib;
 };
@@ -38,15 +40,18 @@ struct sif_xen_ops {
 	/* Suspend the domain and write its libxc v2 stream to fd. */
 	int (*domain_save)(struct sif_xen *x, uint32_t domid, int fd, bool hvm,
 			   struct sif_err *err);
-	/* Hand len bytes of device-model state (read from fd) to the device
-	 * model that will run the restored domain. */
-	int (*dm_state_load)(struct sif_xen *x, uint32_t domid, int fd, uint64_t len,
-			     struct sif_err *err);
+	/* Hand the device-model state (at most 1 MiB, a qemu record) to the
+	 * device model that will run the restored domain. */
+	int (*dm_state_load)(struct sif_xen *x, uint32_t domid, const void *buf,
+			     size_t len, struct sif_err *err);
 	/* Have the device model save its state and write it to fd. */
 	int (*dm_state_save)(struct sif_xen *x, uint32_t domid, int fd,
 			     uint64_t *len, struct sif_err *err);
 	int (*domain_unpause)(struct sif_xen *x, uint32_t domid, struct sif_err *err);
 	int (*domain_destroy)(struct sif_xen *x, uint32_t domid, struct sif_err *err);
+	/* The domain running the VM with this uuid; SIF_ENOTFOUND if none. */
+	int (*domain_lookup)(struct sif_xen *x, const char *uuid, uint32_t *domid,
+			     struct sif_err *err);
 	int (*xs_write)(struct sif_xen *x, const char *path, const char *value,
 			struct sif_err *err);
 	/* *value is malloc'd; SIF_ENOTFOUND when absent. */
@@ -62,6 +67,16 @@ struct sif_xen {
 
 /* The hypervisor; fails with a clear message where there is none. */
 int sif_xen_open_real(struct sif_xen **out, struct sif_err *err);
+
+/*
+ * The dry-run backend: creates nothing, and reads every restore stream
+ * through the v2 verifier (so a converted stream is checked too) and
+ * discards it.  Saves are refused.
+ */
+struct sif_v2_summary;
+/* `last` (may be NULL) receives the summary of the last stream verified. */
+int sif_xen_open_null(struct sif_xen **out, struct sif_v2_summary *last,
+		      struct sif_err *err);
 
 /*
  * The recording fake.  In `dir` it writes calls.log (one line per call),

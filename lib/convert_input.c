@@ -1,0 +1,366 @@
+/*
+ * The converter's entry points and what may surround the v1 stream: a
+ * xenopsd legacy image (signature, then the qemu record in its own
+ * framing), an xl saved-domain header (copied through), a qemu record
+ * after a bare stream, and the end of input.  The v1 -> v2 records
+ * themselves are convert.c's.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sif/convert.h"
+#include "sif/frame.h"
+#include "sif/io.h"
+#include "convert_internal.h"
+
+static const char xl_magic[32] = "Xen saved domain, xl format\n \0 \r";
+
+static uint32_t be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint32_t le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static int fmt_err(struct sif_src *s, uint64_t at, struct sif_err *err,
+		   const char *what)
+{
+	return sif_errf(err, SIF_EFORMAT, "%s: offset %llu: %s", s->name,
+			(unsigned long long)at, what);
+}
+
+static int detect_input(struct sif_src *s, enum sif_convert_input *kind,
+			struct sif_err *err)
+{
+	const unsigned char *p;
+
+	/* Every valid input is longer than 32 bytes. */
+	if (sif_src_peek(s, 15, &p, "input signature", err) < 0)
+		return -1;
+	if (!memcmp(p, LEGACY_IMAGE_SIG, 15)) {
+		*kind = SIF_CONVERT_IN_LEGACY_IMAGE;
+		return 0;
+	}
+	if (!memcmp(p, V2_IMAGE_SIG, 15)) {
+		*kind = SIF_CONVERT_IN_FRAMED;
+		return 0;
+	}
+	if (!memcmp(p, xl_magic, 15)) {
+		*kind = SIF_CONVERT_IN_XL;
+		return 0;
+	}
+	*kind = SIF_CONVERT_IN_V1;
+	return 0;
+}
+
+/* xl header: magic, {byteorder, mandatory, optional, optlen}, optdata. */
+static int copy_xl_header(struct conv *c, struct sif_err *err)
+{
+	struct sif_src *s = c->src;
+	unsigned char h[48];
+	uint64_t at = s->pos;
+	uint32_t mflags, optlen;
+
+	if (sif_src_read_exact(s, h, sizeof(h), "xl header", err) < 0)
+		return -1;
+	if (memcmp(h, xl_magic, 32))
+		return fmt_err(s, at, err, "expected the xl header \"Xen saved domain, xl format\"");
+	if (le32(h + 32) != 0x01020304)
+		return sif_errf(err, SIF_EFORMAT,
+				"%s: offset %llu: xl header byte order 0x%08x: expected 0x01020304",
+				s->name, (unsigned long long)at + 32, le32(h + 32));
+	mflags = le32(h + 36);
+	optlen = le32(h + 44);
+	if (optlen > SIF_V1_MAX_TOOLSTACK)
+		return sif_errf(err, SIF_EFORMAT,
+				"%s: offset %llu: xl header option data of %u bytes exceeds %u",
+				s->name, (unsigned long long)at + 44, optlen, SIF_V1_MAX_TOOLSTACK);
+	if (c->opts->format == SIF_CONVERT_LIBXL)
+		mflags |= 2; /* XL_MANDATORY_FLAG_STREAMV2 */
+	h[36] = (unsigned char)mflags;
+	h[37] = (unsigned char)(mflags >> 8);
+	h[38] = (unsigned char)(mflags >> 16);
+	h[39] = (unsigned char)(mflags >> 24);
+	if (v2_put(c->out, h, sizeof(h), err) < 0 || v2_flush(c->out, err) < 0)
+		return -1;
+	c->out->bytes += optlen;
+	return c->out->sink->copy(c->out->sink->ctx, s, optlen, "xl header option data", err);
+}
+
+/* A legacy image's HVM qemu record: "QemuDeviceModelRecord\n", BE u32, data. */
+static int legacy_qemu(struct conv *c, struct sif_err *err)
+{
+	struct sif_src *s = c->src;
+	struct sif_v1_payload p;
+	unsigned char h[26];
+	uint64_t at = s->pos;
+	uint32_t len;
+
+	if (sif_src_read_exact(s, h, sizeof(h), "legacy qemu record header", err) < 0)
+		return -1;
+	if (memcmp(h, LEGACY_QEMU_SIG, 22))
+		return fmt_err(s, at, err, "expected \"QemuDeviceModelRecord\\n\" after the HVM stream");
+	len = be32(h + 22);
+	if (len > SIF_V1_MAX_QEMU)
+		return sif_errf(err, SIF_EFORMAT,
+				"%s: offset %llu: qemu record length %u exceeds the limit of %u bytes",
+				s->name, (unsigned long long)at + 22, len, SIF_V1_MAX_QEMU);
+	p.src = s;
+	p.len = len;
+	p.done = 0;
+	p.what = "qemu record";
+	if (!conv_libxl(c) && c->opts->skip_qemu)
+		return sif_src_skip(s, len, p.what, err);
+	return conv_write_qemu(c, &p, err);
+}
+
+/* Bare stream, --skip-qemu: a DeviceModelRecord0002 after the tail is skipped. */
+static int skip_v1_qemu(struct conv *c, struct sif_err *err)
+{
+	struct sif_src *s = c->src;
+	const unsigned char *p;
+	unsigned char h[4];
+	uint64_t at;
+	uint32_t len;
+
+	if (sif_src_remaining(s) < SIF_V1_QEMU_SIG_LEN + 4 && s->end != SIF_SRC_SIZE_UNKNOWN)
+		return 0;
+	if (sif_src_peek(s, SIF_V1_QEMU_SIG_LEN, &p, "qemu record signature", err) < 0)
+		return -1;
+	if (memcmp(p, SIF_V1_QEMU_SIG, SIF_V1_QEMU_SIG_LEN))
+		return 0;
+	if (sif_src_skip(s, SIF_V1_QEMU_SIG_LEN, "qemu record signature", err) < 0)
+		return -1;
+	at = s->pos;
+	if (sif_src_read_exact(s, h, 4, "qemu record length", err) < 0)
+		return -1;
+	len = le32(h);
+	if (len > SIF_V1_MAX_QEMU)
+		return sif_errf(err, SIF_EFORMAT,
+				"%s: offset %llu: qemu record length %u exceeds the limit of %u bytes",
+				s->name, (unsigned long long)at, len, SIF_V1_MAX_QEMU);
+	return sif_src_skip(s, len, "qemu record", err);
+}
+
+/*
+ * A framed image: the Libxc_legacy record's v1 stream becomes the v2
+ * stream, its Qemu_trad record the qemu record; Xenops is dropped; a
+ * record that already holds v2, or device state a v2 stream cannot carry,
+ * is refused.
+ */
+static int convert_framed(struct conv *c, struct sif_v1_info *v1, struct sif_err *err)
+{
+	const struct sif_v1_opts v1o = { .width = c->opts->width, .guest = c->opts->guest };
+	struct sif_frame_reader fr;
+	struct sif_frame_rec rec;
+	struct sif_src *s = c->src;
+	bool converted = false;
+	int r;
+
+	if (conv_libxl(c))
+		return sif_errf(err, SIF_EUSAGE, "%s: a framed image converts to the libxc format only",
+				s->name);
+	if (sif_frame_open(&fr, s, err) < 0)
+		return -1;
+	while ((r = sif_frame_next(&fr, &rec, err)) == 1) {
+		struct sif_v1_payload p = { .src = s, .len = rec.length, .what = "Qemu_trad record" };
+
+		switch (rec.type) {
+		case SIF_FRAME_XENOPS:
+			break;
+		case SIF_FRAME_LIBXC_LEGACY:
+			if (converted)
+				return fmt_err(s, rec.offset, err, "a second Libxc_legacy record");
+			if (sif_v1_read(s, &v1o, &conv_ops, c, v1, err) < 0)
+				return -1;
+			converted = true;
+			break;
+		case SIF_FRAME_QEMU_TRAD:
+			if (!converted)
+				return fmt_err(s, rec.offset, err,
+					       "a Qemu_trad record before the Libxc_legacy record");
+			if (rec.length > SIF_V1_MAX_QEMU)
+				return sif_errf(err, SIF_EFORMAT,
+						"%s: offset %llu: Qemu_trad record of %llu bytes exceeds the limit of %u",
+						s->name, (unsigned long long)rec.offset,
+						(unsigned long long)rec.length, SIF_V1_MAX_QEMU);
+			if ((!c->opts->skip_qemu || c->out->sink->qemu) &&
+			    conv_write_qemu(c, &p, err) < 0)
+				return -1;
+			break;
+		case SIF_FRAME_END:
+			break;
+		case SIF_FRAME_LIBXC:
+		case SIF_FRAME_LIBXL:
+			return sif_errf(err, SIF_EFORMAT,
+					"%s: offset %llu: a %s record: the image already holds a v2 stream, nothing to convert",
+					s->name, (unsigned long long)rec.offset, rec.name);
+		default:
+			return sif_errf(err, SIF_EFORMAT,
+					"%s: offset %llu: a %s record cannot be carried into a v2 stream",
+					s->name, (unsigned long long)rec.offset, rec.name);
+		}
+	}
+	if (r < 0)
+		return -1;
+	if (!converted)
+		return fmt_err(s, s->pos, err, "the image has no Libxc_legacy record to convert");
+	return 0;
+}
+
+static int check_end(struct conv *c, const char *after, struct sif_err *err)
+{
+	bool at_end, known;
+
+	if (c->src->flags & SIF_SRC_SHARED)
+		return 0;
+	if (sif_src_at_end(c->src, &at_end, &known, err) < 0)
+		return -1;
+	if (known && !at_end) {
+		uint64_t left = sif_src_remaining(c->src);
+
+		if (left != SIF_SRC_SIZE_UNKNOWN)
+			return sif_errf(err, SIF_EFORMAT,
+					"%s: offset %llu: %llu trailing bytes after the end of the %s (expected end of input)",
+					c->src->name, (unsigned long long)c->src->pos,
+					(unsigned long long)left, after);
+		return sif_errf(err, SIF_EFORMAT,
+				"%s: offset %llu: trailing data after the end of the %s (expected end of input)",
+				c->src->name, (unsigned long long)c->src->pos, after);
+	}
+	return 0;
+}
+
+struct fd_sink {
+	int fd;
+	const char *name;
+};
+
+static int fd_write(void *ctx, const void *buf, size_t n, struct sif_err *err)
+{
+	struct fd_sink *f = ctx;
+
+	return sif_write_exact(f->fd, buf, n, f->name, err);
+}
+
+static int fd_copy(void *ctx, struct sif_src *src, uint64_t n, const char *what,
+		   struct sif_err *err)
+{
+	struct fd_sink *f = ctx;
+
+	return sif_src_copy_to_fd(src, f->fd, f->name, n, what, err);
+}
+
+int sif_convert(struct sif_src *in, int out_fd, const char *out_name,
+		const struct sif_convert_opts *opts,
+		struct sif_convert_result *res, struct sif_err *err)
+{
+	struct fd_sink f = { out_fd, out_name };
+	const struct sif_convert_sink sink = {
+		.name = out_name, .ctx = &f, .write = fd_write, .copy = fd_copy,
+	};
+
+	return sif_convert_to(in, &sink, opts, res, err);
+}
+
+int sif_convert_to(struct sif_src *in, const struct sif_convert_sink *out,
+		   const struct sif_convert_opts *opts,
+		   struct sif_convert_result *res, struct sif_err *err)
+{
+	struct sif_convert_result dummy;
+	struct sif_v1_opts v1o = { .width = opts->width, .guest = opts->guest };
+	struct conv *c;
+	enum sif_convert_input kind = opts->input;
+	uint64_t start = in->pos;
+	int rc = -1;
+
+	if (!res)
+		res = &dummy;
+	memset(res, 0, sizeof(*res));
+	c = calloc(1, sizeof(*c));
+	if (!c || !(c->out = calloc(1, sizeof(*c->out)))) {
+		free(c);
+		return sif_errf(err, SIF_ENOMEM, "out of memory");
+	}
+	c->opts = opts;
+	c->src = in;
+	c->out->sink = out;
+	c->out->name = out->name;
+	if (kind == SIF_CONVERT_IN_AUTO && detect_input(in, &kind, err) < 0)
+		goto out;
+	res->input = kind;
+	if (kind == SIF_CONVERT_IN_FRAMED) {
+		/* The framing ends with End_of_image; a raw device goes on after it. */
+		if (convert_framed(c, &res->v1, err) < 0 || v2_flush(c->out, err) < 0)
+			goto out;
+		rc = 0;
+		goto out;
+	}
+	if (kind == SIF_CONVERT_IN_LEGACY_IMAGE) {
+		unsigned char sig[15];
+		uint64_t at = in->pos;
+
+		if (sif_src_read_exact(in, sig, 15, "legacy image signature", err) < 0)
+			goto out;
+		if (memcmp(sig, LEGACY_IMAGE_SIG, 15)) {
+			fmt_err(in, at, err, "expected the legacy image signature \"XenSavedDomain\\n\"");
+			goto out;
+		}
+	} else if (kind == SIF_CONVERT_IN_XL && copy_xl_header(c, err) < 0) {
+		goto out;
+	}
+	/* In a legacy image the qemu record follows in its own framing. */
+	v1o.qemu = kind != SIF_CONVERT_IN_LEGACY_IMAGE &&
+		   (opts->format == SIF_CONVERT_LIBXL || !opts->skip_qemu);
+	if (sif_v1_read(in, &v1o, &conv_ops, c, &res->v1, err) < 0)
+		goto out;
+	if (res->v1.guest == SIF_V1_HVM && !(in->flags & SIF_SRC_SHARED)) {
+		bool at_end = true, known = true;
+
+		if (kind == SIF_CONVERT_IN_LEGACY_IMAGE) {
+			if (sif_src_at_end(in, &at_end, &known, err) < 0)
+				goto out;
+			if (!at_end && legacy_qemu(c, err) < 0)
+				goto out;
+			if (at_end && conv_libxl(c)) {
+				fmt_err(in, in->pos, err,
+					"the libxl format needs the HVM qemu record, and the image has none");
+				goto out;
+			}
+		} else if (!v1o.qemu && skip_v1_qemu(c, err) < 0) {
+			goto out;
+		}
+	}
+	if (check_end(c, sif_convert_input_name(kind), err) < 0)
+		goto out;
+	if (conv_libxl(c) && v2_record(c->out, LREC_END, NULL, 0, err) < 0)
+		goto out;
+	if (v2_flush(c->out, err) < 0)
+		goto out;
+	rc = 0;
+out:
+	res->in_bytes = in->pos - start;
+	res->out_bytes = c->out->bytes;
+	res->records = c->out->records;
+	res->qemu_bytes = c->qemu_bytes;
+	free(c->xs);
+	free(c->out);
+	free(c);
+	return rc;
+}
+
+const char *sif_convert_input_name(enum sif_convert_input in)
+{
+	switch (in) {
+	case SIF_CONVERT_IN_V1: return "v1 stream";
+	case SIF_CONVERT_IN_LEGACY_IMAGE: return "legacy image";
+	case SIF_CONVERT_IN_XL: return "xl saved domain";
+	case SIF_CONVERT_IN_FRAMED: return "framed image";
+	default: return "auto";
+	}
+}
+

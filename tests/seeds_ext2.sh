@@ -1,0 +1,18 @@
+#!/bin/sh
+# Seeds of fuzz_ext2: small ext2 filesystems (1 KiB blocks, made by mke2fs
+# and debugfs) holding suspend-image: a raw-framed image, a legacy one, and
+# a filesystem without the file.
+# Usage: tests/seeds_ext2.sh BUILD_DIR OUTDIR
+set -eu
+b=$1 out=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fs() { # NAME FILE|-
+	mke2fs -q -F -t ext2 -b 1024 -m 0 -N 16 "$out/$1" 160k 2>/dev/null
+	[ "$2" = - ] || debugfs -w -R "write $2 suspend-image" "$out/$1" >/dev/null 2>&1
+}
+"$b/tests/gen_image" "$tmp/raw" kind=raw guest=pv32 pages=1 vcpus=1
+"$b/tests/gen_v1" "$tmp/leg" wrap=image guest=hvm width=32 pages=1 qemu=1 qemu_len=16
+fs structured "$tmp/raw"
+fs legacy "$tmp/leg"
+fs empty -
