@@ -87,7 +87,7 @@ int vm_spec_load(struct cli *cli, const char *vm_uuid, struct vm_spec *vs)
 	vs->uuid = strdup(vm_uuid);
 	vs->name = field(cli, ref, "name__label");
 	dt = field(cli, ref, "domain_type");
-	boot = field(cli, ref, "HVM_boot_policy");
+	boot = field(cli, ref, "HVM__boot_policy");
 	vcpus = field(cli, ref, "VCPUs__max");
 	mem = field(cli, ref, "memory__static_max");
 	if (!vs->uuid || !vs->name || !dt || !boot || !vcpus || !mem)

@@ -46,7 +46,10 @@ const struct sif_class sif_core_classes[] = {
 	F(c, "name__description", SIF_FT_STRING, "", RW, "A notes field")
 
 const struct sif_field sif_core_fields[] = {
-	NAMES("pool"),
+	/* xapi's pool has plain name_label / name_description, no namespace */
+	F("pool", "uuid", SIF_FT_STRING, NULL, RO, "Unique identifier"),
+	F("pool", "name_label", SIF_FT_STRING, "", RW, "A human-readable name"),
+	F("pool", "name_description", SIF_FT_STRING, "", RW, "A notes field"),
 	R("pool", "master", "host", SIF_NULL_REF, RO, "The host that is pool master"),
 	R("pool", "default_SR", "SR", SIF_NULL_REF, RW, "Default SR for new VDIs"),
 	R("pool", "suspend_image_SR", "SR", SIF_NULL_REF, RW,
@@ -57,9 +60,9 @@ const struct sif_field sif_core_fields[] = {
 	F("host", "address", SIF_FT_STRING, "", RO, "The host's management address"),
 	F("host", "software_version", SIF_FT_MAP, "()", RO,
 	  "Versions of the software on the host (keys such as xen, product_version)"),
-	F("host", "API_version_major", SIF_FT_INT, "0", RO, "Major API version"),
-	F("host", "API_version_minor", SIF_FT_INT, "0", RO, "Minor API version"),
-	F("host", "API_version_vendor", SIF_FT_STRING, "", RO, "API vendor"),
+	F("host", "API_version__major", SIF_FT_INT, "0", RO, "Major API version"),
+	F("host", "API_version__minor", SIF_FT_INT, "0", RO, "Minor API version"),
+	F("host", "API_version__vendor", SIF_FT_STRING, "", RO, "API vendor"),
 	F("host", "enabled", SIF_FT_BOOL, "true", RO, "Whether VMs may start here"),
 	R("host", "suspend_image_sr", "SR", SIF_NULL_REF, RW,
 	  "SR where this host writes suspend images"),
@@ -117,7 +120,7 @@ const struct sif_field sif_core_fields[] = {
 	F("VM", "domarch", SIF_FT_STRING, "", RO, "Domain architecture (x86_32, x86_64)"),
 	F("VM", "is_control_domain", SIF_FT_BOOL, "false", RO, "Whether this is dom0"),
 	F("VM", "is_a_template", SIF_FT_BOOL, "false", RW, "Whether it is a template"),
-	F("VM", "HVM_boot_policy", SIF_FT_STRING, "", RW,
+	F("VM", "HVM__boot_policy", SIF_FT_STRING, "", RW,
 	  "HVM boot policy; empty for PV guests"),
 	E("VM", "domain_type", domain_type_values, "unspecified", RW,
 	  "Virtualisation mode"),

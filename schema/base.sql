@@ -7,8 +7,8 @@
 CREATE TABLE pool (
 	_ref TEXT PRIMARY KEY NOT NULL,
 	uuid TEXT NOT NULL UNIQUE,
-	name__label TEXT NOT NULL DEFAULT '',
-	name__description TEXT NOT NULL DEFAULT '',
+	name_label TEXT NOT NULL DEFAULT '',
+	name_description TEXT NOT NULL DEFAULT '',
 	master TEXT NOT NULL DEFAULT 'OpaqueRef:NULL',
 	default_SR TEXT NOT NULL DEFAULT 'OpaqueRef:NULL',
 	suspend_image_SR TEXT NOT NULL DEFAULT 'OpaqueRef:NULL',
@@ -22,9 +22,9 @@ CREATE TABLE host (
 	name__description TEXT NOT NULL DEFAULT '',
 	address TEXT NOT NULL DEFAULT '',
 	software_version TEXT NOT NULL DEFAULT '()',
-	API_version_major TEXT NOT NULL DEFAULT '0',
-	API_version_minor TEXT NOT NULL DEFAULT '0',
-	API_version_vendor TEXT NOT NULL DEFAULT '',
+	API_version__major TEXT NOT NULL DEFAULT '0',
+	API_version__minor TEXT NOT NULL DEFAULT '0',
+	API_version__vendor TEXT NOT NULL DEFAULT '',
 	enabled TEXT NOT NULL DEFAULT 'true',
 	suspend_image_sr TEXT NOT NULL DEFAULT 'OpaqueRef:NULL',
 	other_config TEXT NOT NULL DEFAULT '()'
@@ -99,7 +99,7 @@ CREATE TABLE VM (
 	domarch TEXT NOT NULL DEFAULT '',
 	is_control_domain TEXT NOT NULL DEFAULT 'false',
 	is_a_template TEXT NOT NULL DEFAULT 'false',
-	HVM_boot_policy TEXT NOT NULL DEFAULT '',
+	HVM__boot_policy TEXT NOT NULL DEFAULT '',
 	domain_type TEXT NOT NULL DEFAULT 'unspecified'
 		CHECK (domain_type IN ('hvm', 'pv', 'pv_in_pvh', 'pvh', 'unspecified')),
 	memory__static_max TEXT NOT NULL DEFAULT '0',

@@ -141,7 +141,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < 2; i++)
 		ref(srs[i]);
 	uuid(u);
-	insert("pool", "_ref, uuid, name__label, master, default_SR, suspend_image_SR", 6,
+	insert("pool", "_ref, uuid, name_label, master, default_SR, suspend_image_SR", 6,
 	       (const char *[]){ pool, u, "sample pool", hosts[0], srs[0], srs[0] });
 	static const char *const sw[3] = {
 		"(('product_version' '8.2.1') ('xen' '4.17.3-4') ('xapi' '1.249'))",
@@ -153,8 +153,8 @@ int main(int argc, char **argv)
 
 		uuid(u);
 		snprintf(name, sizeof(name), "host%ld", i);
-		insert("host", "_ref, uuid, name__label, software_version, API_version_major, "
-		       "API_version_minor", 6,
+		insert("host", "_ref, uuid, name__label, software_version, API_version__major, "
+		       "API_version__minor", 6,
 		       (const char *[]){ hosts[i], u, name, sw[i], "2", i == 1 ? "3" : "21" });
 	}
 	for (i = 0; i < 2; i++) {
@@ -181,7 +181,7 @@ int main(int argc, char **argv)
 		uuid(vm_uuid);
 		snprintf(label, sizeof(label), "vm%ld", i);
 		insert("VM", "_ref, uuid, name__label, power_state, suspend_VDI, resident_on, "
-		       "domarch, HVM_boot_policy, domain_type, platform, memory__static_max", 11,
+		       "domarch, HVM__boot_policy, domain_type, platform, memory__static_max", 11,
 		       (const char *[]){ vm, vm_uuid, label, is_susp ? "Suspended" : i % 2 ? "Running" : "Halted",
 					 is_susp ? sus : "OpaqueRef:NULL",
 					 !is_susp && i % 2 ? hosts[i % 3] : "OpaqueRef:NULL",

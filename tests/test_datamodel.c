@@ -30,10 +30,10 @@ static void required_fields_exist(void **state)
 		{ "VM", "power_state", SIF_FT_ENUM }, { "VM", "suspend_VDI", SIF_FT_REF },
 		{ "VM", "platform", SIF_FT_MAP }, { "VM", "other_config", SIF_FT_MAP },
 		{ "VM", "resident_on", SIF_FT_REF }, { "VM", "domarch", SIF_FT_STRING },
-		{ "VM", "is_control_domain", SIF_FT_BOOL }, { "VM", "HVM_boot_policy", SIF_FT_STRING },
+		{ "VM", "is_control_domain", SIF_FT_BOOL }, { "VM", "HVM__boot_policy", SIF_FT_STRING },
 		{ "host", "uuid", SIF_FT_STRING }, { "host", "name__label", SIF_FT_STRING },
-		{ "host", "software_version", SIF_FT_MAP }, { "host", "API_version_major", SIF_FT_INT },
-		{ "host", "API_version_minor", SIF_FT_INT },
+		{ "host", "software_version", SIF_FT_MAP }, { "host", "API_version__major", SIF_FT_INT },
+		{ "host", "API_version__minor", SIF_FT_INT },
 		{ "SR", "uuid", SIF_FT_STRING }, { "SR", "name__label", SIF_FT_STRING },
 		{ "SR", "type", SIF_FT_STRING },
 		{ "VBD", "VM", SIF_FT_REF }, { "VBD", "VDI", SIF_FT_REF },
@@ -62,7 +62,7 @@ static void required_fields_exist(void **state)
 	assert_ptr_equal(sif_ctx_field_cli(ctx, "VDI", "name-label"),
 			 sif_ctx_field(ctx, "VDI", "name__label"));
 	assert_ptr_equal(sif_ctx_field_cli(ctx, "VM", "HVM-boot-policy"),
-			 sif_ctx_field(ctx, "VM", "HVM_boot_policy"));
+			 sif_ctx_field(ctx, "VM", "HVM__boot_policy"));
 	sif_ctx_free(ctx);
 }
 
