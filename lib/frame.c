@@ -11,6 +11,7 @@
 #include "endian_int.h"
 #include "sif/frame.h"
 #include "sif/xenops.h"
+#include "printable_int.h"
 
 #define LEGACY_SIGNATURE "XenSavedDomain\n"
 
@@ -115,20 +116,6 @@ void sif_frame_header_encode(unsigned char out[SIF_FRAME_HEADER_LEN], uint64_t t
 	put_le64(out + 8, length);
 }
 
-/* Printable rendering of up to n bytes for "found ..." messages. */
-static void show_bytes(const unsigned char *p, size_t n, char *out, size_t outsz)
-{
-	size_t i, o = 0;
-
-	for (i = 0; i < n && o + 5 < outsz; i++) {
-		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\' && p[i] != '"')
-			out[o++] = (char)p[i];
-		else
-			o += (size_t)snprintf(out + o, outsz - o, "\\x%02x", p[i]);
-	}
-	out[o] = '\0';
-}
-
 int sif_frame_open(struct sif_frame_reader *r, struct sif_src *src, struct sif_err *err)
 {
 	unsigned char sig[SIF_FRAME_SIGNATURE_LEN];
@@ -146,7 +133,7 @@ int sif_frame_open(struct sif_frame_reader *r, struct sif_src *src, struct sif_e
 				"%s: offset %llu: legacy signature \"XenSavedDomain\\n\" where the "
 				"structured framing \"XenSavedDomv2-\\n\" was expected",
 				src->name, (unsigned long long)at);
-	show_bytes(sig, sizeof(sig), shown, sizeof(shown));
+	sif_printable(sig, sizeof(sig), shown, sizeof(shown));
 	return sif_errf(err, SIF_EFORMAT,
 			"%s: offset %llu: expected the signature \"XenSavedDomv2-\\n\", found \"%s\"",
 			src->name, (unsigned long long)at, shown);

@@ -17,6 +17,7 @@
 
 #include "container_int.h"
 #include "endian_int.h"
+#include "printable_int.h"
 
 static const struct sif_container_ops *const containers[] = {
 	&sif_container_raw,
@@ -81,20 +82,6 @@ const char *sif_stream_kind_name(enum sif_stream_kind k)
 	}
 }
 
-/* "\"XenSav...\"" rendering of the first bytes, for messages. */
-static void show(const unsigned char *p, size_t n, char *out, size_t outsz)
-{
-	size_t i, o = 0;
-
-	for (i = 0; i < n && o + 5 < outsz; i++) {
-		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\' && p[i] != '"')
-			out[o++] = (char)p[i];
-		else
-			o += (size_t)snprintf(out + o, outsz - o, "\\x%02x", p[i]);
-	}
-	out[o] = '\0';
-}
-
 static int open_device(struct sif_image *img, const char *path, struct sif_err *err)
 {
 	struct stat st;
@@ -135,7 +122,7 @@ static int probe(struct sif_image *img, struct sif_err *err)
 			return 0;
 		}
 	}
-	show(head, (size_t)n < 16 ? (size_t)n : 16, shown, sizeof(shown));
+	sif_printable(head, (size_t)n < 16 ? (size_t)n : 16, shown, sizeof(shown));
 	if ((size_t)n >= CONTAINER_EXT2_MAGIC_AT + 2)
 		return sif_errf(err, SIF_EFORMAT,
 				"%s: not a suspend image: offset 0 holds \"%s\" (expected \"XenSavedDomv2-\\n\", "
@@ -161,7 +148,7 @@ static int stream_signature(struct sif_image *img, struct sif_err *err)
 		return -1;
 	img->stream = n ? sif_stream_kind_of(p, n) : SIF_STREAM_UNKNOWN;
 	if (img->stream == SIF_STREAM_UNKNOWN) {
-		show(p, n, shown, sizeof(shown));
+		sif_printable(p, n, shown, sizeof(shown));
 		return sif_errf(err, SIF_EFORMAT,
 				"%s: offset 0: expected the signature \"XenSavedDomv2-\\n\" or "
 				"\"XenSavedDomain\\n\", found \"%s\"%s", img->src.name, shown,
