@@ -35,6 +35,7 @@
 #include "sif/io.h"
 #include "sif/statedb.h"
 #include "sif/strbuf.h"
+#include "libxml2_load.h"
 
 #define READ_CHUNK (1u << 20)
 #define MAX_PAIRS 1024
@@ -119,6 +120,7 @@ struct reader {
 	const char *prefix;
 
 	xmlParserCtxtPtr ctxt;
+	const struct sif_libxml2 *xml;   /* libxml2, loaded with the first block */
 	enum where where;
 	bool failed, stopped;
 	struct sif_err *err;
@@ -154,7 +156,7 @@ struct reader {
 
 static uint64_t offset_now(struct reader *r)
 {
-	long c = xmlByteConsumed(r->ctxt);
+	long c = r->xml->ByteConsumed(r->ctxt);
 
 	return c < 0 ? 0 : (uint64_t)c;
 }
@@ -162,7 +164,7 @@ static uint64_t offset_now(struct reader *r)
 static void stop(struct reader *r)
 {
 	r->failed = true;
-	xmlStopParser(r->ctxt);
+	r->xml->StopParser(r->ctxt);
 }
 
 /* A structural error at the current position. */
@@ -384,7 +386,7 @@ static void on_row(struct reader *r, int n, const xmlChar **a)
 		if (r->table.index == r->collect_table) {
 			if (r->table.nrows >= r->collect_rows) {
 				r->stopped = true;
-				xmlStopParser(r->ctxt);
+				r->xml->StopParser(r->ctxt);
 				return;
 			}
 			if (refset_add(r->collect_into, row.ref) < 0) {
@@ -730,7 +732,7 @@ static void init_sax(xmlSAXHandler *sax)
 static void reader_free(struct reader *r)
 {
 	if (r->ctxt)
-		xmlFreeParserCtxt(r->ctxt);
+		r->xml->FreeParserCtxt(r->ctxt);
 	sif_strbuf_free(&r->pair_text);
 	sif_strbuf_free(&r->table_name);
 	refset_free(&r->seen_tables);
@@ -763,8 +765,10 @@ static int feed(struct reader *r, const char *buf, size_t n, bool terminate)
 	if (!r->ctxt) {
 		xmlSAXHandler sax;
 
+		if (!(r->xml = sif_libxml2(r->err)))
+			return -1;
 		init_sax(&sax);
-		r->ctxt = xmlCreatePushParserCtxt(&sax, r, NULL, 0, r->name);
+		r->ctxt = r->xml->CreatePushParserCtxt(&sax, r, NULL, 0, r->name);
 		if (!r->ctxt)
 			return sif_errf(r->err, SIF_ENOMEM, "%s: cannot create XML parser", r->name);
 		/* HUGE lifts libxml2's 10 MB cap on an attribute value: xapi has
@@ -772,22 +776,22 @@ static int feed(struct reader *r, const char *buf, size_t n, bool terminate)
 		 * expansion can abuse it. */
 		/* NOENT: without it libxml2 hands `&amp;` over as `&#38;`.  Only
 		 * the predefined entities and character references exist here. */
-		xmlCtxtUseOptions(r->ctxt, XML_PARSE_NONET | XML_PARSE_HUGE | XML_PARSE_NOENT);
-		r->n_ref = (const char *)xmlDictLookup(r->ctxt->dict, BAD_CAST "ref", -1);
-		r->n_ctime = (const char *)xmlDictLookup(r->ctxt->dict, BAD_CAST "__ctime", -1);
-		r->n_mtime = (const char *)xmlDictLookup(r->ctxt->dict, BAD_CAST "__mtime", -1);
+		r->xml->CtxtUseOptions(r->ctxt, XML_PARSE_NONET | XML_PARSE_HUGE | XML_PARSE_NOENT);
+		r->n_ref = (const char *)r->xml->DictLookup(r->ctxt->dict, BAD_CAST "ref", -1);
+		r->n_ctime = (const char *)r->xml->DictLookup(r->ctxt->dict, BAD_CAST "__ctime", -1);
+		r->n_mtime = (const char *)r->xml->DictLookup(r->ctxt->dict, BAD_CAST "__mtime", -1);
 		if (!r->n_ref || !r->n_ctime || !r->n_mtime)
 			return sif_errf(r->err, SIF_ENOMEM, "out of memory");
 	}
 	/* Some libxml2 errors (encoding conversion) bypass the parser's error
 	 * handler and go to its generic one, which prints: the library does not. */
 	{
-		xmlGenericErrorFunc old = xmlGenericError;
-		void *old_ctx = xmlGenericErrorContext;
+		xmlGenericErrorFunc old = *r->xml->GenericError();
+		void *old_ctx = *r->xml->GenericErrorContext();
 
-		xmlSetGenericErrorFunc(NULL, silent);
-		rc = xmlParseChunk(r->ctxt, buf, (int)n, terminate);
-		xmlSetGenericErrorFunc(old_ctx, old);
+		r->xml->SetGenericErrorFunc(NULL, silent);
+		rc = r->xml->ParseChunk(r->ctxt, buf, (int)n, terminate);
+		r->xml->SetGenericErrorFunc(old_ctx, old);
 	}
 	if (r->stopped)
 		return 0;
