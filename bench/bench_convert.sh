@@ -130,9 +130,11 @@ reader takes (16-128 KiB) keeps the payload from being read twice, and the dupli
 check sorts a batch only when its pfns are not ascending (xc_domain_save sends them
 ascending).
 
-Known limit.  For the 1 MiB image, most of sif's time is process start-up: the sif binary links 22 shared libraries
-(sqlite3, libxml2, libext2fs, json-c, the Xen libraries) for its other commands, and an
-empty program linked against the same libraries starts as slowly.
+Start-up.  For the 1 MiB image most of sif's time is process start-up.  sif carries libsif
+statically and loads libxml2 (with ICU and libstdc++ behind it) and the Xen libraries only
+when a command needs them: linked, they cost every process ~3.9 MiB of RSS and ~1 ms
+(measured: an empty program linked against them starts in 2.3 ms, against 1.1 ms without).
+What remains is the loader mapping sqlite3, libext2fs, json-c, zlib and libc: ~1 ms.
 MD
 write_section "converter" "$OUT/section.md"
 cat "$OUT/section.md"
