@@ -3,7 +3,8 @@
 #  1. a pool from before the upgrade, with four suspended VMs whose images
 #     are legacy PV32, legacy PV64, legacy HVM (ext2 + libxc v1) and one
 #     structured image (ext2 + v2 records, written by a later toolstack);
-#  2. the upgrade marks every existing VDI legacy; the formats are listed;
+#  2. the upgrade marks every existing VDI legacy, in the SQLite pool DB and
+#     in a xapi state.db; the formats are listed;
 #  3. each VM is resumed as a dry run: decision, platformdata, legacy flag,
 #     the image converted and verified, without Xen; the structured image
 #     disagrees with the mark and `vdi-check --fix` re-derives it;
@@ -49,6 +50,15 @@ before=$(cksum < "$SIF_DB")
 run "$SIF" db migrate
 [ "$before" = "$(cksum < "$SIF_DB")" ] && echo "(database file byte-identical)"
 run "$SIF" vdi-list type=suspend params=uuid,name-label,suspend-image-format,location
+
+step "2b. the same upgrade on xapi's state.db (XML): only the new attributes change"
+"$B/tests/gen_statedb" --vdis 40 --seed 7 -o "$work/state.db"
+cp "$work/state.db" "$work/state.db.orig"
+run "$SIF" db upgrade "$work/state.db"
+run "$SIF" db upgrade "$work/state.db"
+grep -o 'storage_lock="[a-z]*" suspend_image_format="legacy" tags' "$work/state.db" | head -1
+echo "($(($(stat -c %s "$work/state.db") - $(stat -c %s "$work/state.db.orig"))) bytes added:" \
+	"$(grep -o ' suspend_image_format="legacy"' "$work/state.db" | wc -l) times ' suspend_image_format=\"legacy\"')"
 
 step "3. resume each suspended VM as a dry run (no Xen: convert and verify only)"
 n=0
