@@ -51,17 +51,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static int entries(void)
-{
-	struct run_result r;
-	int n;
-
-	tu_sh(&r, "ls -A '%s' | wc -l", dir);
-	n = atoi(r.out);
-	tu_run_free(&r);
-	return n;
-}
-
 static void wrap_raw_and_structured(void **state)
 {
 	char *raw = tu_strf("%s/raw.img", dir), *st = tu_strf("%s/st.img", dir);
@@ -188,7 +177,7 @@ static void wrap_refusals_write_nothing(void **state)
 	struct run_result r;
 
 	(void)state;
-	before = entries();
+	before = tu_count_entries(dir);
 	tu_sif(&r, "image", "wrap", "--libxc", stream, out, NULL);
 	tu_expect(&r, 2, NULL, "--format raw or --format structured is required");
 	tu_sif(&r, "image", "wrap", "--format", "legacy", "--libxc", stream, out, NULL);
@@ -206,13 +195,13 @@ static void wrap_refusals_write_nothing(void **state)
 	tu_sif(&r, "image", "wrap", "--format", "raw", "--libxc", stream, "--qemu", big, out, NULL);
 	tu_expect(&r, 1, NULL, "a qemu record above 1048576 bytes (1 MiB) is refused");
 	assert_int_equal(access(out, F_OK), -1);
-	assert_int_equal(entries(), before + 2);        /* bad.v2 and big.bin only */
+	assert_int_equal(tu_count_entries(dir), before + 2);        /* bad.v2 and big.bin only */
 	/* an existing OUT stays as it was */
 	assert_int_equal(tu_write_file(out, "old", 3), 0);
 	tu_sif(&r, "image", "wrap", "--format", "raw", "--libxc", bad, out, NULL);
 	tu_expect(&r, 1, NULL, NULL);
 	assert_int_equal(it_size(out), 3);
-	assert_int_equal(entries(), before + 3);
+	assert_int_equal(tu_count_entries(dir), before + 3);
 	unlink(out);
 	unlink(bad);
 	unlink(big);
@@ -244,7 +233,7 @@ static void wrap_write_failures(void **state)
 
 	(void)state;
 	assert_int_equal(tu_write_file(out, "old", 3), 0);
-	before = entries();
+	before = tu_count_entries(dir);
 	for (fmt = 0; fmt < 2; fmt++) {
 		o.format = fmt ? SIF_IMAGE_STRUCTURED : SIF_IMAGE_RAW;
 		for (k = 0; k < 12; k++) {
@@ -255,7 +244,7 @@ static void wrap_write_failures(void **state)
 			sif_fs_set_ops(NULL);
 			assert_non_null(strstr(err.msg, "No space left on device"));
 			assert_int_equal(it_size(out), 3);
-			assert_int_equal(entries(), before);
+			assert_int_equal(tu_count_entries(dir), before);
 		}
 	}
 	assert_int_equal(sif_image_wrap(out, &o, &err), 0);

@@ -34,17 +34,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static int count_entries(const char *d)
-{
-	struct run_result r;
-	int n;
-
-	tu_sh(&r, "ls -A '%s' | wc -l", d);
-	n = atoi(r.out);
-	tu_run_free(&r);
-	return n;
-}
-
 static void replace_keeps_mode_and_content(void **state)
 {
 	struct sif_atomic_file af;
@@ -62,7 +51,7 @@ static void replace_keeps_mode_and_content(void **state)
 	assert_string_equal(got, "new content");
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
-	assert_int_equal(count_entries(dir), 1);
+	assert_int_equal(tu_count_entries(dir), 1);
 	free(got);
 	free(path);
 }
@@ -118,7 +107,7 @@ static void injected_failures_leave_target(void **state)
 		got = tu_read_file(path, NULL);
 		assert_string_equal(got, "old");
 		free(got);
-		assert_int_equal(count_entries(dir), 1);
+		assert_int_equal(tu_count_entries(dir), 1);
 	}
 	free(path);
 }

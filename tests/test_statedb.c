@@ -82,17 +82,6 @@ static void copy_file(const char *from, const char *to)
 	tu_run_free(&r);
 }
 
-static int count_entries(void)
-{
-	struct run_result r;
-	int n;
-
-	tu_sh(&r, "ls -A '%s' | wc -l", dir);
-	n = atoi(r.out);
-	tu_run_free(&r);
-	return n;
-}
-
 /* --- re-serialising visitor: what export does, minus the database ------- */
 
 struct rt {
@@ -660,7 +649,7 @@ static void upgrade_refuses_invalid_value(void **state)
 
 	(void)state;
 	copy_file(p, copy);
-	entries = count_entries();
+	entries = tu_count_entries(dir);
 	assert_int_equal(upgrade(p, NULL, false, false, &st, &err), -1);
 	assert_int_equal(err.code, SIF_EFORMAT);
 	assert_non_null(strstr(err.msg, "inv.db: line 2, byte"));
@@ -668,7 +657,7 @@ static void upgrade_refuses_invalid_value(void **state)
 	assert_non_null(strstr(err.msg, "suspend_image_format=\"Legacy\" is not a valid value "
 				       "(expected one of: legacy, structured, raw)"));
 	assert_true(tu_files_equal(p, copy));
-	assert_int_equal(count_entries(), entries);     /* no temp file left */
+	assert_int_equal(tu_count_entries(dir), entries);     /* no temp file left */
 	free(in); free(p); free(copy);
 }
 
@@ -714,7 +703,7 @@ static void upgrade_write_failures(void **state)
 
 	(void)state;
 	copy_file(p, copy);
-	entries = count_entries();
+	entries = tu_count_entries(dir);
 	for (i = 0; i < 8; i++) {
 		which_fails = i < 6 ? 0 : i - 5;
 		fail_countdown = i * 50;
@@ -723,7 +712,7 @@ static void upgrade_write_failures(void **state)
 		sif_fs_set_ops(NULL);
 		assert_int_equal(err.code, SIF_EIO);
 		assert_true(tu_files_equal(p, copy));
-		assert_int_equal(count_entries(), entries);
+		assert_int_equal(tu_count_entries(dir), entries);
 	}
 	assert_non_null(strstr(err.msg, "renam"));
 	/* and then it works */

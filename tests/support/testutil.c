@@ -2,6 +2,7 @@
  * Test helpers (see testutil.h).  Failures here abort the test run: they
  * mean the test machinery, not the code under test, is broken.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -31,6 +32,20 @@ char *tu_strf(const char *fmt, ...)
 		die("vasprintf");
 	va_end(ap);
 	return s;
+}
+
+int tu_count_entries(const char *dir)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int n = 0;
+
+	if (!d)
+		die(dir);
+	while ((de = readdir(d)))
+		n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+	closedir(d);
+	return n;
 }
 
 char *tu_mkdtemp(void)

@@ -42,6 +42,9 @@ int tu_write_file(const char *path, const void *buf, size_t len);
 /* 1 if both files exist and are byte-identical. */
 int tu_files_equal(const char *a, const char *b);
 
+/* Entries of a directory (dot files included), e.g. to see that no temp file stayed. */
+int tu_count_entries(const char *dir);
+
 /* printf into a malloc'd string. */
 char *tu_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
