@@ -1,7 +1,7 @@
 # sif: suspend image format support for a xapi-style toolstack.
 #
 # Sources are found by their place, so a new file needs no edit here:
-#   lib/*.c restore/*.c        -> libsif (shared + static)
+#   lib/*/*.c restore/*.c      -> libsif (shared + static)
 #   schema/*.sql migrations/*.sql -> embedded in libsif
 #   plugin/*.c                 -> one loadable plugin each
 #   cli/*.c                    -> the `sif` command
@@ -31,7 +31,7 @@ endif
 
 PKGS        := sqlite3 libxml-2.0 json-c ext2fs com_err xencontrol xenguest xenstore zlib
 # libxml2 and the Xen libraries are compiled against but loaded on first
-# use (lib/libxml2_load.c, restore/xen_real.c): linked, they would cost every
+# use (lib/statedb/libxml2_load.c, restore/xen_real.c): linked, they would cost every
 # sif process ~3.9 MiB and ~1 ms before it does anything.
 PKGS_LINKED := sqlite3 json-c ext2fs com_err zlib
 PKG_CFLAGS  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -40,7 +40,7 @@ CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Wall -Wextra -Werror \
-	-pthread -fPIC -fvisibility=default -Iinclude -Itests/support -I$(B)/gen $(PKG_CFLAGS) \
+	-pthread -fPIC -fvisibility=default -Iinclude -Ilib -Itests/support -I$(B)/gen $(PKG_CFLAGS) \
 	-DSIF_VERSION='"$(VERSION)"' -DSIF_PREFIX='"$(PREFIX)"' $(SANFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SANFLAGS) -pthread $(LDFLAGS)
 
@@ -48,7 +48,7 @@ ifeq ($(SAN),1)
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 endif
 
-LIB_SRC    := $(sort $(wildcard lib/*.c restore/*.c))
+LIB_SRC    := $(sort $(wildcard lib/*/*.c restore/*.c))
 SQL_SRC    := $(sort $(wildcard schema/*.sql)) $(sort $(wildcard migrations/*.sql))
 CLI_SRC    := $(sort $(wildcard cli/*.c))
 PLUGIN_SRC := $(sort $(wildcard plugin/*.c))

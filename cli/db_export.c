@@ -1,7 +1,7 @@
 /*
  * db export STATE.DB: write the pool DB as a xapi state.db, replacing the
  * file atomically; after `db import` of a file xapi wrote, the same bytes
- * (lib/statedb_pool.c).
+ * (lib/statedb/statedb_pool.c).
  */
 #include <stdio.h>
 #include <time.h>

@@ -1,7 +1,7 @@
 /*
  * db import STATE.DB [--replace]: load a xapi state.db into the pool DB:
  * the classes sif models into their tables (so vdi-list shows the VDIs),
- * everything else kept for `db export` (lib/statedb_pool.c).
+ * everything else kept for `db export` (lib/statedb/statedb_pool.c).
  */
 #include <stdio.h>
 #include <time.h>

@@ -1,6 +1,6 @@
 /*
  * The registry: the fields the brief requires, value validation per type,
- * xe names, and agreement between lib/datamodel_core.c and schema/base.sql
+ * xe names, and agreement between lib/datamodel/datamodel_core.c and schema/base.sql
  * (columns and defaults), before and after the plugin's migration.
  */
 #include <setjmp.h>

@@ -162,7 +162,7 @@ static void refuses_missing_dir_and_non_plugin_file(void **state)
 	free(junk);
 }
 
-/* Descriptions handed over directly: the checks of lib/ctx.c. */
+/* Descriptions handed over directly: the checks of lib/datamodel/ctx.c. */
 static const char *const no_values[] = { NULL };
 static const char *const ab[] = { "a", "b", NULL };
 static const struct sif_migration one_mig[] = { { .id = "0001_m", .sql = "SELECT 1;" } };

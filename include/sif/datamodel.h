@@ -2,7 +2,7 @@
  * The datamodel registry's vocabulary: classes and fields as xapi names
  * them (VDI.name__label, VM.suspend_VDI), with type, default, the migration
  * that introduced the field and whether an admin may set it.  The core
- * classes and fields live in lib/datamodel_core.c; plugins add fields to a
+ * classes and fields live in lib/datamodel/datamodel_core.c; plugins add fields to a
  * struct sif_ctx (sif/ctx.h) with the same struct.
  */
 #ifndef SIF_DATAMODEL_H
@@ -44,7 +44,7 @@ struct sif_class {
 	const char *doc;
 };
 
-/* NULL-name terminated tables of lib/datamodel_core.c. */
+/* NULL-name terminated tables of lib/datamodel/datamodel_core.c. */
 extern const struct sif_class sif_core_classes[];
 extern const struct sif_field sif_core_fields[];
 

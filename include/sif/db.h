@@ -1,6 +1,6 @@
 /*
  * The pool database's narrow interface: open, transactions, statements
- * with bound parameters, rows.  Only lib/db_sqlite.c calls sqlite3_*;
+ * with bound parameters, rows.  Only lib/pooldb/db_sqlite.c calls sqlite3_*;
  * a replicated backend speaking the same SQL (dqlite) fits behind the same
  * ops table, and tests inject I/O failures through it.
  */

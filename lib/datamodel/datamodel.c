@@ -1,6 +1,6 @@
 /*
  * Field types: names, value validation and xe's spelling of field names.
- * The registry itself (which fields exist) is lib/ctx.c.
+ * The registry itself (which fields exist) is lib/datamodel/ctx.c.
  */
 #include <ctype.h>
 #include <errno.h>

@@ -8,10 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "endian_int.h"
+#include "base/endian_int.h"
 #include "sif/frame.h"
 #include "sif/xenops.h"
-#include "printable_int.h"
+#include "base/printable_int.h"
 
 #define LEGACY_SIGNATURE "XenSavedDomain\n"
 

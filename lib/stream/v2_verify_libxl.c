@@ -13,8 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "consume_int.h"
-#include "endian_int.h"
+#include "src/consume_int.h"
+#include "base/endian_int.h"
 #include "sif/v2.h"
 
 struct xl {

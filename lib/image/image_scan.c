@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "consume_int.h"
-#include "legacy_int.h"
+#include "src/consume_int.h"
+#include "stream/legacy_int.h"
 #include "sif/image.h"
 #include "sif/v1.h"
 

@@ -28,7 +28,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "bgwrite.h"
+#include "base/bgwrite.h"
 #include "sif/io.h"
 #include "sif/statedb.h"
 #include "sif/strbuf.h"

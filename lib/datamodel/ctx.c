@@ -1,7 +1,7 @@
 /*
  * The registry: which classes and fields exist (core + plugins), which
  * plugins are loaded, and the order of migrations.  Plugin files are
- * opened and checked in lib/plugin_loader.c; this file only accepts
+ * opened and checked in lib/datamodel/plugin_loader.c; this file only accepts
  * descriptions and refuses clashes.
  */
 #include <ctype.h>

@@ -16,8 +16,8 @@
 #include <unistd.h>
 
 #include "container_int.h"
-#include "endian_int.h"
-#include "printable_int.h"
+#include "base/endian_int.h"
+#include "base/printable_int.h"
 
 static const struct sif_container_ops *const containers[] = {
 	&sif_container_raw,

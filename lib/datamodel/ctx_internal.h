@@ -1,4 +1,4 @@
-/* Layout of struct sif_ctx, shared by lib/ctx.c and lib/plugin_loader.c only. */
+/* Layout of struct sif_ctx, shared by lib/datamodel/ctx.c and lib/datamodel/plugin_loader.c only. */
 #ifndef SIF_CTX_INTERNAL_H
 #define SIF_CTX_INTERNAL_H
 

@@ -1,6 +1,6 @@
 /*
  * Sets and maps as lists of strings (sif/sexpr.h), on top of the one
- * S-expression reader and writer of lib/xapi_sexpr.c, which follow xapi's
+ * S-expression reader and writer of lib/statedb/xapi_sexpr.c, which follow xapi's
  * lexer and SExpr.string_of to the byte: elements must be quoted atoms
  * (xapi's String_unmarshall_helper refuses bare symbols), and only `\` and
  * `'` are escaped when writing.

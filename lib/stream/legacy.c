@@ -9,7 +9,7 @@
  */
 #include <string.h>
 
-#include "endian_int.h"
+#include "base/endian_int.h"
 #include "legacy_int.h"
 #include "sif/image.h"
 

@@ -1,5 +1,5 @@
 /*
- * What lib/statedb_import.c and lib/statedb_export.c share (lib-internal):
+ * What lib/statedb/statedb_import.c and lib/statedb/statedb_export.c share (lib-internal):
  * the class a state.db table is, and small SQL helpers.  The storage they
  * share is described in migrations/0002_statedb.sql.
  */

@@ -2,7 +2,7 @@
  * Opening plugin files: the checks that come before trusting code we are
  * about to run (ownership and permissions of the file and its directory),
  * dlopen, the entry point and its ABI version.  What a description may
- * contain is checked by lib/ctx.c.
+ * contain is checked by lib/datamodel/ctx.c.
  */
 #include <dirent.h>
 #include <dlfcn.h>
