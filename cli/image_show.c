@@ -19,11 +19,15 @@ void image_show_header(FILE *to, const struct sif_image *img)
 {
 	fprintf(to, "image:      %s (%s, %" PRIu64 " bytes)\n", img->path,
 		img->is_blockdev ? "block device" : "file", img->dev_size);
-	if (img->container_kind == SIF_CONTAINER_EXT2)
+	if (img->container_kind == SIF_CONTAINER_EXT2) {
 		fprintf(to, "container:  ext2 (%u-byte blocks; file suspend-image of %" PRIu64
-			" bytes in %" PRIu64 " run%s)\n", img->ext2_block_size, img->stream_size,
+			" bytes in %" PRIu64 " run%s", img->ext2_block_size, img->stream_size,
 			img->ext2_runs, img->ext2_runs == 1 ? "" : "s");
-	else
+		if (img->ext2_holes)
+			fprintf(to, ", %" PRIu64 " sparse hole%s of %" PRIu64 " bytes read as zeros",
+				img->ext2_holes, img->ext2_holes == 1 ? "" : "s", img->ext2_hole_bytes);
+		fprintf(to, ")\n");
+	} else
 		fprintf(to, "container:  raw (the stream starts at offset 0)\n");
 	fprintf(to, "format:     %s\n", img->format ? sif_image_format_name(img->format) :
 		"none (a bare migration stream, not a suspend image)");
@@ -45,6 +49,9 @@ struct json_object *image_json_header(const struct sif_image *img)
 		json_object_object_add(e, "block_size", json_object_new_int64(img->ext2_block_size));
 		json_object_object_add(e, "file_size", json_object_new_int64((int64_t)img->stream_size));
 		json_object_object_add(e, "runs", json_object_new_int64((int64_t)img->ext2_runs));
+		json_object_object_add(e, "holes", json_object_new_int64((int64_t)img->ext2_holes));
+		json_object_object_add(e, "hole_bytes",
+				       json_object_new_int64((int64_t)img->ext2_hole_bytes));
 		json_object_object_add(o, "ext2", e);
 	}
 	json_object_object_add(o, "format", img->format ?

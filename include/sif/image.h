@@ -94,17 +94,26 @@ struct sif_image {
 	/* ext2 container details, for inspect */
 	uint32_t ext2_block_size;
 	uint64_t ext2_runs;             /* contiguous runs of the file on the device */
+	uint64_t ext2_holes;            /* sparse holes of the file, read as zeros */
+	uint64_t ext2_hole_bytes;       /* bytes of the file in them */
 };
 
 enum sif_image_open_flags {
 	SIF_IMAGE_NO_KCOPY = 1u << 0,   /* passed to the source (tests) */
+	/*
+	 * Open the container even when the stream has no known signature
+	 * (img->stream is then SIF_STREAM_UNKNOWN): for reading the file's
+	 * bytes as they are, e.g. to check them against the original.
+	 */
+	SIF_IMAGE_ANY_STREAM = 1u << 1,
 };
 
 /*
  * Open path (file or block device) read-only, detect the container and
  * the stream's signature.  Errors: not a suspend image (saying what the
  * first bytes and offset 1080 hold), a corrupt ext2 fs, suspend-image
- * missing, a directory, not regular, with a hole.
+ * missing, a directory, not regular.  Sparse holes in suspend-image read
+ * as zeros (ext2_holes, ext2_hole_bytes say how many).
  */
 int sif_image_open(struct sif_image *img, const char *path, unsigned flags,
 		   struct sif_err *err);

@@ -136,7 +136,7 @@ static int probe(struct sif_image *img, struct sif_err *err)
 }
 
 /* The stream's own signature, read without consuming it. */
-static int stream_signature(struct sif_image *img, struct sif_err *err)
+static int stream_signature(struct sif_image *img, bool any, struct sif_err *err)
 {
 	const unsigned char *p;
 	size_t n = 16;
@@ -147,7 +147,7 @@ static int stream_signature(struct sif_image *img, struct sif_err *err)
 	if (n && sif_src_peek(&img->src, n, &p, "image signature", err) < 0)
 		return -1;
 	img->stream = n ? sif_stream_kind_of(p, n) : SIF_STREAM_UNKNOWN;
-	if (img->stream == SIF_STREAM_UNKNOWN) {
+	if (img->stream == SIF_STREAM_UNKNOWN && !any) {
 		sif_printable(p, n, shown, sizeof(shown));
 		return sif_errf(err, SIF_EFORMAT,
 				"%s: offset 0: expected the signature \"XenSavedDomv2-\\n\" or "
@@ -181,7 +181,7 @@ int sif_image_open(struct sif_image *img, const char *path, unsigned flags,
 		img->container = NULL;
 		goto out;
 	}
-	if (stream_signature(img, err) < 0)
+	if (stream_signature(img, flags & SIF_IMAGE_ANY_STREAM, err) < 0)
 		goto out;
 	rc = 0;
 out:
