@@ -248,9 +248,14 @@ static void page_data(struct out *w, uint64_t npfns)
 		le32(w, 0);
 		for (pfn = start; pfn < end; pfn++)
 			le64(w, (uint64_t)pfn_type(o, pfn) << 60 | pfn);
-		for (pfn = start; pfn < end; pfn++)
-			if (has_data(pfn_type(o, pfn)))
+		for (pfn = start; pfn < end; pfn++) {
+			if (!has_data(pfn_type(o, pfn)))
+				continue;
+			if (pfn >= o->pages / 3 && pfn - o->pages / 3 < o->zero_pages)
+				put_zero(w, PAGE);
+			else
 				put_data(w, 0x1000000000ULL + pfn, PAGE);
+		}
 	}
 }
 
@@ -480,6 +485,8 @@ int v2gen_set(struct v2gen_opts *o, const char *kv)
 		o->emu_bytes = (uint32_t)v;
 	else if (KEY("seed"))
 		o->seed = v;
+	else if (KEY("zero_pages"))
+		o->zero_pages = v;
 	else
 		return -1;
 #undef KEY
