@@ -33,6 +33,15 @@ struct v2gen_opts {
 	bool xenstore;              /* libxl: an EMULATOR_XENSTORE_DATA record */
 	uint32_t emu_bytes;         /* libxl: EMULATOR_CONTEXT data bytes (0: none) */
 	uint64_t zero_pages;        /* pages of pfns [pages/3, pages/3 + N) all zeros */
+	/*
+	 * Xen 4.17's xc_domain_save exactly (xg_sr_save*.c): PV: X86_PV_INFO,
+	 * policies, STATIC_DATA_END, X86_PV_P2M_FRAMES, pages, TSC_INFO,
+	 * SHARED_INFO, then per vcpu BASIC, EXTENDED (64 bytes, as Xen's
+	 * ext_vcpucontext), XSAVE, MSRS; HVM: policies, STATIC_DATA_END, pages,
+	 * TSC_INFO, HVM_CONTEXT, HVM_PARAMS with every param write_hvm_params
+	 * sends, in its order.  Version 3 only.
+	 */
+	bool xen417;
 	uint64_t seed;
 	/* Called with the output offset at each record (fault injection in tests). */
 	void (*mark)(void *ctx, uint64_t offset, const char *what);
