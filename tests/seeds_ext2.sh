@@ -2,7 +2,8 @@
 # Seeds of fuzz_ext2: small ext2 filesystems (1 KiB blocks, made by mke2fs
 # and debugfs) holding suspend-image: a raw-framed image, a legacy one, and
 # a filesystem without the file; and made by mke2fs -d, which leaves the
-# zero blocks of the file as sparse holes (zero pages, a zero qemu record).
+# zero blocks of the file as sparse holes (zero pages, a zero qemu record);
+# and an xl save file.
 # Usage: tests/seeds_ext2.sh BUILD_DIR OUTDIR
 set -eu
 b=$1 out=$2
@@ -26,3 +27,5 @@ sparse() { # NAME FILE
 "$b/tests/gen_v1" "$tmp/legz" wrap=image guest=hvm width=64 pages=3 zero_pages=2 qemu=1 qemu_len=2048 qemu_zero=1
 sparse holes-structured "$tmp/rawz"
 sparse holes-legacy "$tmp/legz"
+"$b/tests/gen_v2" "$tmp/xl" guest=hvm xl=1 pages=2 xenstore=1 emu_bytes=32
+fs xl "$tmp/xl"

@@ -394,10 +394,46 @@ static const char xs_data[] =
 	"physmap/f0000000/start_addr\0f0000000\0physmap/f0000000/size\0800000\0"
 	"physmap/f0000000/name\0vga.vram";
 
+/* xl's save file header and the domain config libxl_domain_config_to_json writes. */
+static void xl_header(struct out *w)
+{
+	const struct v2gen_opts *o = w->o;
+	bool hvm = o->guest == V2GEN_HVM;
+	char cfg[1024], vcpus[256] = "";
+	size_t len;
+	unsigned i;
+
+	for (i = 0; i < o->vcpus && strlen(vcpus) < sizeof(vcpus) - 8; i++)
+		snprintf(vcpus + strlen(vcpus), sizeof(vcpus) - strlen(vcpus), "%s%u", i ? ", " : "", i);
+	snprintf(cfg, sizeof(cfg),
+		 "{\n    \"c_info\": {\n        \"type\": \"%s\",\n        \"name\": \"sif-guest-%llu\",\n"
+		 "        \"uuid\": \"5e7f0d2a-1b3c-4d5e-8f90-%012llx\",\n"
+		 "        \"run_hotplug_scripts\": \"True\"\n    },\n"
+		 "    \"b_info\": {\n        \"max_vcpus\": %u,\n        \"avail_vcpus\": [%s],\n"
+		 "        \"max_memkb\": %llu,\n        \"target_memkb\": %llu,\n"
+		 "        \"type.%s\": {\n        }\n    },\n    \"on_reboot\": \"restart\"\n}\n",
+		 hvm ? "hvm" : "pv", (unsigned long long)o->seed, (unsigned long long)o->seed,
+		 o->vcpus, vcpus, (unsigned long long)(o->pages * 4 + 1024),
+		 (unsigned long long)(o->pages * 4 + 1024), hvm ? "hvm" : "pv");
+	len = strlen(cfg) + 1;
+	mark(w, "xl header");
+	put(w, "Xen saved domain, xl format\n \0 \r", 32);
+	le32(w, 0x01020304);
+	le32(w, 3);                     /* JSON config, libxl v2 stream */
+	le32(w, 0);
+	le32(w, (uint32_t)(4 + len));
+	mark(w, "xl config");
+	le32(w, (uint32_t)len);
+	put(w, cfg, len);
+}
+
 static void libxl_stream(struct out *w)
 {
 	const struct v2gen_opts *o = w->o;
+	uint32_t emu = o->xl ? 2 : 1;
 
+	if (o->xl)
+		xl_header(w);
 	mark(w, "libxl header");
 	put(w, "LibxlFmt", 8);
 	be32(w, 2);
@@ -408,16 +444,21 @@ static void libxl_stream(struct out *w)
 		uint32_t len = 8 + (uint32_t)sizeof(xs_data);
 
 		rec(w, 2, len, "EMULATOR_XENSTORE_DATA");
-		le32(w, 1);
+		le32(w, emu);
 		le32(w, 0);
 		put(w, xs_data, sizeof(xs_data));
 		pad(w, len);
 	}
 	if (o->emu_bytes) {
 		rec(w, 3, 8 + o->emu_bytes, "EMULATOR_CONTEXT");
-		le32(w, 1);
+		le32(w, emu);
 		le32(w, 0);
-		put_data(w, 0xe, o->emu_bytes);
+		if (o->xl && o->emu_bytes >= 8) {
+			put(w, "QEVM\0\0\0\3", 8);
+			put_data(w, 0xe, o->emu_bytes - 8);
+		} else {
+			put_data(w, 0xe, o->emu_bytes);
+		}
 		pad(w, 8 + o->emu_bytes);
 	}
 	rec(w, 0, 0, "libxl END");
@@ -433,6 +474,8 @@ static struct v2gen_opts normalised(const struct v2gen_opts *o)
 		n.vcpus = 1;
 	if (!n.version || n.xen417)
 		n.version = 3;
+	if (n.xl)
+		n.libxl = true;
 	return n;
 }
 
@@ -532,6 +575,8 @@ int v2gen_set(struct v2gen_opts *o, const char *kv)
 		o->zero_pages = v;
 	else if (KEY("xen417"))
 		o->xen417 = v != 0;
+	else if (KEY("xl"))
+		o->xl = v != 0;
 	else
 		return -1;
 #undef KEY

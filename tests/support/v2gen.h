@@ -32,6 +32,13 @@ struct v2gen_opts {
 	bool libxl;                 /* wrap in a libxl stream */
 	bool xenstore;              /* libxl: an EMULATOR_XENSTORE_DATA record */
 	uint32_t emu_bytes;         /* libxl: EMULATOR_CONTEXT data bytes (0: none) */
+	/*
+	 * An `xl save` file: xl's header (mandatory flags JSON | STREAMv2), a
+	 * JSON domain config as libxl writes it, then the libxl stream (implies
+	 * libxl); its emulator is qemu-upstream and its EMULATOR_CONTEXT body
+	 * starts as qemu's savevm state does ("QEVM", version 3).
+	 */
+	bool xl;
 	uint64_t zero_pages;        /* pages of pfns [pages/3, pages/3 + N) all zeros */
 	/*
 	 * Xen 4.17's xc_domain_save exactly (xg_sr_save*.c): PV: X86_PV_INFO,
