@@ -25,6 +25,7 @@
 #include "sif/domain.h"
 #include "sif/image.h"
 #include "sif/restore.h"
+#include "dbutil.h"
 #include "expect.h"
 #include "imgtest.h"
 #include "testutil.h"
@@ -324,7 +325,7 @@ static void same_file(const char *a, const char *b, const char *what)
 		fail_msg("%s: %s and %s differ", what, a, b);
 }
 
-static void one_case(const struct case_ *c, const char *tool, const char *db_args[3])
+static void one_case(const struct case_ *c, const char *tool, const struct tu_pool *pool)
 {
 	char *full = gen_image("full.img", &c->img, NULL);
 	char *sparse = gen_image("sparse.img", &c->img, tool);
@@ -386,7 +387,7 @@ static void one_case(const struct case_ *c, const char *tool, const char *db_arg
 	}
 	/* vdi-check derives the format from the image */
 	imgarg = tu_strf("--image=%s", sparse);
-	tu_sif(&r, db_args[0], db_args[1], "vdi-check", db_args[2], imgarg, NULL);
+	tu_sif(&r, pool->dbarg, pool->pdirarg, "vdi-check", pool->vdi, imgarg, NULL);
 	a = tu_strf("suspend_image_format=legacy %s the image", !strcmp(c->field, "legacy") ?
 		    "agrees with" : "but");
 	tu_expect(&r, !strcmp(c->field, "legacy") ? 0 : 1, a, NULL);
@@ -401,28 +402,15 @@ static void one_case(const struct case_ *c, const char *tool, const char *db_arg
 
 static void images_with_holes(void **state)
 {
-	char *db = tu_strf("%s/pool.db", dir), *dbarg = tu_strf("--db=%s", db);
-	char *pdir = tu_plugin_dir((const char *[]){ "suspend_image_format", NULL });
-	char *pdirarg = tu_strf("--plugin-dir=%s", pdir), *uarg;
-	const char *args[3];
-	struct run_result r;
+	struct tu_pool pool;
 
 	(void)state;
-	assert_int_equal(tu_gen_pool(db, "--vms 2 --vdis 4 --suspended 1 --seed 3"), 0);
-	tu_sif(&r, dbarg, pdirarg, "db", "migrate", NULL);
-	tu_expect(&r, 0, NULL, NULL);
-	tu_sif(&r, dbarg, pdirarg, "vdi-list", "type=suspend", "--minimal", NULL);
-	uarg = tu_strf("uuid=%.36s", r.out);
-	tu_run_free(&r);
-	args[0] = dbarg;
-	args[1] = pdirarg;
-	args[2] = uarg;
+	tu_pool_make(&pool, dir);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		one_case(&cases[i], "sparse", args);
-		one_case(&cases[i], "sparse1k", args);
+		one_case(&cases[i], "sparse", &pool);
+		one_case(&cases[i], "sparse1k", &pool);
 	}
-	tu_rmrf(pdir);
-	free(db); free(dbarg); free(pdir); free(pdirarg); free(uarg);
+	tu_pool_free(&pool);
 }
 
 int main(void)

@@ -28,6 +28,7 @@
 #include "sif/domain.h"
 #include "sif/image.h"
 #include "sif/restore.h"
+#include "dbutil.h"
 #include "expect.h"
 #include "imgtest.h"
 #include "testutil.h"
@@ -605,36 +606,26 @@ static void restore_refusals(void **state)
 /* vm-resume --image reads it as it is (fake backend), and inside ext2 too. */
 static void vm_resume_cli(void **state)
 {
-	char *db = tu_strf("%s/pool.db", dir), *dbarg = tu_strf("--db=%s", db);
-	char *pdir = tu_plugin_dir((const char *[]){ "suspend_image_format", NULL });
-	char *pdirarg = tu_strf("--plugin-dir=%s", pdir), *p = it_gen_v2(dir, "cli.xl", &xl_hvm, NULL);
-	char *fake = tu_strf("%s/cli-fake", dir), *fakearg = tu_strf("--fake-xen=%s", fake);
-	char *imgarg = tu_strf("--image=%s", p), *vm, *vdi, *e2 = tu_strf("%s/xl.ext2", dir);
+	struct tu_pool pool;
+	char *p = it_gen_v2(dir, "cli.xl", &xl_hvm, NULL), *fake = tu_strf("%s/cli-fake", dir);
+	char *fakearg = tu_strf("--fake-xen=%s", fake), *imgarg = tu_strf("--image=%s", p);
+	char *e2 = tu_strf("%s/xl.ext2", dir);
 	struct run_result r;
 
 	(void)state;
 	assert_int_equal(mkdir(fake, 0700), 0);
-	assert_int_equal(tu_gen_pool(db, "--vms 2 --vdis 4 --suspended 1 --seed 3"), 0);
-	tu_sif(&r, dbarg, pdirarg, "db", "migrate", NULL);
-	tu_expect(&r, 0, NULL, NULL);
-	tu_sif(&r, dbarg, pdirarg, "vm-list", "power-state=Suspended", "--minimal", NULL);
-	vm = tu_strf("uuid=%.36s", r.out);
-	tu_run_free(&r);
-	tu_sif(&r, dbarg, pdirarg, "vdi-list", "type=suspend", "--minimal", NULL);
-	vdi = tu_strf("uuid=%.36s", r.out);
-	tu_run_free(&r);
-	tu_sif(&r, dbarg, pdirarg, "vdi-check", vdi, imgarg, "--fix", NULL);
+	tu_pool_make(&pool, dir);
+	tu_sif(&r, pool.dbarg, pool.pdirarg, "vdi-check", pool.vdi, imgarg, "--fix", NULL);
 	tu_expect(&r, 0, "the image is raw (raw container, xl save file with a libxl v2 stream): "
 		  "fixed, now raw", NULL);
-	tu_sif(&r, dbarg, pdirarg, "vm-resume", vm, imgarg, fakearg, NULL);
+	tu_sif(&r, pool.dbarg, pool.pdirarg, "vm-resume", pool.vm, imgarg, fakearg, NULL);
 	tu_expect(&r, 0, "records: xl-header LIBXC_CONTEXT EMULATOR_CONTEXT EMULATOR_XENSTORE_DATA", NULL);
 	/* an xl file inside ext2 is structured */
 	assert_int_equal(imggen_ext2(e2, p, false), 0);
 	tu_sif(&r, "image", "verify", e2, NULL);
 	tu_expect(&r, 0, "ok: xl save file, format structured (ext2 container)", NULL);
-	tu_rmrf(pdir);
-	free(db); free(dbarg); free(pdir); free(pdirarg); free(p); free(fake); free(fakearg);
-	free(imgarg); free(vm); free(vdi); free(e2);
+	tu_pool_free(&pool);
+	free(p); free(fake); free(fakearg); free(imgarg); free(e2);
 }
 
 int main(void)

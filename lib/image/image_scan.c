@@ -258,6 +258,42 @@ static int image_end(struct scan *sc, const char *after)
 
 /* --- per stream kind ----------------------------------------------------- */
 
+/*
+ * A v1 stream to its end, then for an HVM guest the qemu record in the
+ * wrapper's own framing: xenopsd's "QemuDeviceModelRecord\n" with a
+ * big-endian length (legacy images), or libxl's "DeviceModelRecord0002"
+ * with a little-endian one (xl of Xen < 4.6).
+ */
+static int v1_then_qemu(struct scan *sc, const char *wrapper, bool xenopsd)
+{
+	struct sif_image_v1_info vi;
+	struct sif_image_item it = { .kind = SIF_ITEM_LIBXC_V1, .v1 = &vi, .offset = sc->s->pos };
+	uint64_t at;
+	uint32_t len;
+
+	if (v1_stream(sc, &vi) < 0)
+		return -1;
+	it.length = sc->s->pos - it.offset;
+	if (visit(sc, &it) < 0)
+		return -1;
+	if (!vi.hvm)
+		return image_end(sc, "the PV guest's libxc stream");
+	if (sif_src_remaining(sc->s) == 0)
+		return sif_errf(sc->err, SIF_EFORMAT,
+				"%s: offset %llu: the HVM guest's %s ends after its libxc stream: "
+				"expected \"%s\" and the device model state", sc->s->name,
+				(unsigned long long)sc->s->pos, wrapper,
+				xenopsd ? "QemuDeviceModelRecord\\n" : SIF_LIBXC_QEMU_SIGNATURE);
+	at = sc->s->pos;
+	if ((xenopsd ? sif_legacy_qemu_header(sc->s, &len, sc->err) :
+	     libxc_qemu_header(sc->s, &len, sc->err)) < 0 ||
+	    qemu_body(sc, xenopsd ? SIF_ITEM_LEGACY_QEMU : SIF_ITEM_LIBXC_QEMU, at,
+		      (xenopsd ? SIF_LEGACY_QEMU_SIGNATURE_LEN : SIF_LIBXC_QEMU_SIGNATURE_LEN) + 4,
+		      len) < 0)
+		return -1;
+	return image_end(sc, "the qemu record");
+}
+
 static int signature_item(struct scan *sc, uint64_t len)
 {
 	struct sif_image_item it = { .kind = SIF_ITEM_SIGNATURE, .offset = 0, .length = len,
@@ -287,32 +323,11 @@ static int scan_framed(struct scan *sc)
 static int scan_legacy(struct scan *sc)
 {
 	unsigned char sig[SIF_LEGACY_SIGNATURE_LEN];
-	struct sif_image_v1_info vi;
-	struct sif_image_item it = { .kind = SIF_ITEM_LIBXC_V1, .v1 = &vi };
-	uint64_t at;
-	uint32_t len;
 
 	if (sif_src_read_exact(sc->s, sig, sizeof(sig), "image signature", sc->err) < 0 ||
 	    signature_item(sc, sizeof(sig)) < 0)
 		return -1;
-	it.offset = sc->s->pos;
-	if (v1_stream(sc, &vi) < 0)
-		return -1;
-	it.length = sc->s->pos - it.offset;
-	if (visit(sc, &it) < 0)
-		return -1;
-	if (!vi.hvm)
-		return image_end(sc, "the PV guest's libxc stream");
-	if (sif_src_remaining(sc->s) == 0)
-		return sif_errf(sc->err, SIF_EFORMAT,
-				"%s: offset %llu: the HVM guest's image ends after its libxc stream: "
-				"expected \"QemuDeviceModelRecord\\n\" and the device model state",
-				sc->s->name, (unsigned long long)sc->s->pos);
-	at = sc->s->pos;
-	if (sif_legacy_qemu_header(sc->s, &len, sc->err) < 0 ||
-	    qemu_body(sc, SIF_ITEM_LEGACY_QEMU, at, SIF_LEGACY_QEMU_SIGNATURE_LEN + 4, len) < 0)
-		return -1;
-	return image_end(sc, "the qemu record");
+	return v1_then_qemu(sc, "image", true);
 }
 
 /* --- xl save files ---------------------------------------------------------- */
@@ -381,32 +396,6 @@ static int xl_libxl(struct scan *sc)
 	return image_end(sc, "the libxl stream's END record");
 }
 
-/* xl of Xen < 4.6: a v1 stream, then for HVM libxl's qemu record. */
-static int xl_v1(struct scan *sc)
-{
-	struct sif_image_v1_info vi;
-	struct sif_image_item it = { .kind = SIF_ITEM_LIBXC_V1, .v1 = &vi, .offset = sc->s->pos };
-	uint64_t at;
-	uint32_t len;
-
-	if (v1_stream(sc, &vi) < 0)
-		return -1;
-	it.length = sc->s->pos - it.offset;
-	if (visit(sc, &it) < 0)
-		return -1;
-	if (!vi.hvm)
-		return image_end(sc, "the PV guest's libxc stream");
-	if (sif_src_remaining(sc->s) == 0)
-		return sif_errf(sc->err, SIF_EFORMAT,
-				"%s: offset %llu: the HVM guest's xl save file ends after its libxc stream: "
-				"expected \"" SIF_LIBXC_QEMU_SIGNATURE "\" and the device model state",
-				sc->s->name, (unsigned long long)sc->s->pos);
-	at = sc->s->pos;
-	if (libxc_qemu_header(sc->s, &len, sc->err) < 0 ||
-	    qemu_body(sc, SIF_ITEM_LIBXC_QEMU, at, SIF_LIBXC_QEMU_SIGNATURE_LEN + 4, len) < 0)
-		return -1;
-	return image_end(sc, "the qemu record");
-}
 
 static int scan_xl(struct scan *sc)
 {
@@ -420,7 +409,7 @@ static int scan_xl(struct scan *sc)
 	if (visit(sc, &it) < 0)
 		goto out;
 	sc->sum->needs_legacy_restore = !h.v2;
-	rc = h.v2 ? xl_libxl(sc) : xl_v1(sc);
+	rc = h.v2 ? xl_libxl(sc) : v1_then_qemu(sc, "xl save file", false);
 out:
 	sif_xl_header_free(&h);
 	return rc;
