@@ -534,20 +534,26 @@ static int xl_xenstore(struct xl_restore *x, struct sif_err *err)
 	return 0;
 }
 
-static int xl_after_stream(struct xl_restore *x, const struct sif_v2_libxl_summary *sum,
-			   struct sif_err *err)
+/*
+ * libxl saves a device model state for HVM guests only: a PV guest has
+ * none, and neither has a PVH one, whose libxc stream is an HVM stream;
+ * the config's type tells them apart.
+ */
+static int xl_after_stream(struct xl_restore *x, const struct sif_xl_header *h,
+			   const struct sif_v2_libxl_summary *sum, struct sif_err *err)
 {
 	struct sif_domain_restore *r = x->r;
-	bool hvm = x->guest_type == SIF_V2_GUEST_HVM;
 
 	if (sum->checkpoint_records)
 		return sif_errf(err, SIF_EREFUSED, "%s: a checkpointed (Remus/COLO) libxl stream: "
 				"a restore from a file takes a plain one (libxl refuses it too)",
 				r->image_path);
-	if (hvm != x->has_qemu)
-		return sif_errf(err, SIF_EFORMAT, hvm ? "%s: the HVM guest's xl save file has no "
-				"EMULATOR_CONTEXT (its device model state)" : "%s: the PV guest's xl "
-				"save file has an EMULATOR_CONTEXT record", r->image_path);
+	if (x->guest_type != SIF_V2_GUEST_HVM && x->has_qemu)
+		return sif_errf(err, SIF_EFORMAT, "%s: the PV guest's xl save file has an "
+				"EMULATOR_CONTEXT record", r->image_path);
+	if (!strcmp(h->type, "hvm") && !x->has_qemu)
+		return sif_errf(err, SIF_EFORMAT, "%s: the HVM guest's xl save file has no "
+				"EMULATOR_CONTEXT (its device model state)", r->image_path);
 	if (xl_xenstore(x, err) < 0)
 		return -1;
 	if (!x->has_qemu)
@@ -587,7 +593,7 @@ static int restore_xl(struct sif_domain_restore *r, struct sif_src *src, struct 
 		rc = restore_xl_v1(r, src, err);
 		goto out;
 	}
-	if (sif_v2_verify_libxl(src, &vo, &sum, err) < 0 || xl_after_stream(&x, &sum, err) < 0)
+	if (sif_v2_verify_libxl(src, &vo, &sum, err) < 0 || xl_after_stream(&x, &h, &sum, err) < 0)
 		goto out;
 	rc = 0;
 out:

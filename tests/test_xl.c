@@ -596,10 +596,25 @@ static void restore_refusals(void **state)
 	p = it_gen_v2(dir, "big.xl", &big, NULL);
 	expect_refused(p, true, "EMULATOR_CONTEXT with 1048577 bytes of device model state");
 	free(p);
-	/* an HVM guest's file without EMULATOR_CONTEXT */
+	/* an HVM guest's file without EMULATOR_CONTEXT; a PVH guest has none (no device model) */
 	none.emu_bytes = 0;
 	p = it_gen_v2(dir, "none.xl", &none, NULL);
 	expect_refused(p, true, "the HVM guest's xl save file has no EMULATOR_CONTEXT");
+	free(p);
+	none.xl_pvh = true;
+	p = it_gen_v2(dir, "pvh.xl", &none, NULL);
+	{
+		struct restored d = { 0 };
+		char *dm;
+
+		restore(p, "raw", true, &d);
+		if (d.rc < 0)
+			fail_msg("PVH restore: %s", d.err.msg);
+		dm = fake_file(&d, "dm-1.state");
+		assert_int_equal(access(dm, F_OK), -1);
+		free(dm);
+		free(d.fake);
+	}
 	free(p);
 }
 

@@ -412,9 +412,9 @@ static void xl_header(struct out *w)
 		 "    \"b_info\": {\n        \"max_vcpus\": %u,\n        \"avail_vcpus\": [%s],\n"
 		 "        \"max_memkb\": %llu,\n        \"target_memkb\": %llu,\n"
 		 "        \"type.%s\": {\n        }\n    },\n    \"on_reboot\": \"restart\"\n}\n",
-		 hvm ? "hvm" : "pv", (unsigned long long)o->seed, (unsigned long long)o->seed,
-		 o->vcpus, vcpus, (unsigned long long)(o->pages * 4 + 1024),
-		 (unsigned long long)(o->pages * 4 + 1024), hvm ? "hvm" : "pv");
+		 o->xl_pvh ? "pvh" : hvm ? "hvm" : "pv", (unsigned long long)o->seed,
+		 (unsigned long long)o->seed, o->vcpus, vcpus, (unsigned long long)(o->pages * 4 + 1024),
+		 (unsigned long long)(o->pages * 4 + 1024), o->xl_pvh ? "pvh" : hvm ? "hvm" : "pv");
 	len = strlen(cfg) + 1;
 	mark(w, "xl header");
 	put(w, "Xen saved domain, xl format\n \0 \r", 32);
@@ -577,6 +577,8 @@ int v2gen_set(struct v2gen_opts *o, const char *kv)
 		o->xen417 = v != 0;
 	else if (KEY("xl"))
 		o->xl = v != 0;
+	else if (KEY("xl_pvh"))
+		o->xl_pvh = v != 0;
 	else
 		return -1;
 #undef KEY

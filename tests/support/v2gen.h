@@ -36,9 +36,11 @@ struct v2gen_opts {
 	 * An `xl save` file: xl's header (mandatory flags JSON | STREAMv2), a
 	 * JSON domain config as libxl writes it, then the libxl stream (implies
 	 * libxl); its emulator is qemu-upstream and its EMULATOR_CONTEXT body
-	 * starts as qemu's savevm state does ("QEVM", version 3).
+	 * starts as qemu's savevm state does ("QEVM", version 3).  xl_pvh: an
+	 * HVM stream whose config says pvh (no device model).
 	 */
 	bool xl;
+	bool xl_pvh;
 	uint64_t zero_pages;        /* pages of pfns [pages/3, pages/3 + N) all zeros */
 	/*
 	 * Xen 4.17's xc_domain_save exactly (xg_sr_save*.c): PV: X86_PV_INFO,
