@@ -5,11 +5,14 @@
  *
  *   gen_v1from2 --width 32|64 [--legacy-image [--qemu FILE]] IN|- OUT|-
  *
+ *   IN               a bare libxc v2 stream, or an `xl save` file or a raw
+ *                    suspend image file holding one
  *   --width 32|64    the saving toolstack's word size (XenServer 6.x: 32)
  *   --legacy-image   write xenopsd's legacy image: "XenSavedDomain\n" + v1,
  *                    for HVM + "QemuDeviceModelRecord\n" + BE32 length + FILE
- *   --qemu FILE      the HVM guest's device model state (required for an
- *                    HVM legacy image)
+ *   --qemu FILE      the HVM guest's device model state (an HVM legacy image
+ *                    needs it; default: the xl file's EMULATOR_CONTEXT body
+ *                    or the raw image's Qemu_trad record)
  *
  * What v1 never had is dropped and listed on stderr; a record v1 cannot
  * express is an error: exit 1 with the offset, and no OUT file left.  IN

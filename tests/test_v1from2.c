@@ -14,7 +14,9 @@
  * Then what v1 cannot express (a CHECKPOINT record, a 29-bit pfn, a 33-bit
  * frame for a 32-bit toolstack, XSAVE areas of two sizes, trailing bytes,
  * a truncated stream) exits 1 with the offset and leaves no OUT; pipes on
- * stdin and stdout give the same bytes as files.
+ * stdin and stdout give the same bytes as files; an xl save file or a raw
+ * image as input gives the bare stream's v1 stream, their device model state
+ * the legacy image's qemu record.
  */
 #include <fcntl.h>
 #include <setjmp.h>
@@ -472,6 +474,7 @@ static void legacy_images(void **state)
 	unlink(img);
 	assert_int_equal(run_gen(&r, "--width 32 --legacy-image", v2, img), 1);
 	assert_non_null(strstr(r.err, "an HVM guest's legacy image needs its device model state"));
+	assert_non_null(strstr(r.err, "--qemu FILE"));
 	tu_run_free(&r);
 	assert_int_equal(access(img, F_OK), -1);
 	{
@@ -492,6 +495,55 @@ static void legacy_images(void **state)
 		free(args);
 	}
 	free(v2); free(v1); free(img); free(q); free(a); free(b);
+}
+
+/* An xl save file or a raw image as IN: the same v1 stream, their device model state. */
+static void xl_and_image_inputs(void **state)
+{
+	struct v2gen_opts xo = guests[2].v2;
+	char *bare = tu_strf("%s/x.v2", dir), *xl = tu_strf("%s/x.xl", dir);
+	char *img = tu_strf("%s/x.img", dir), *emu = tu_strf("%s/x.emu", dir);
+	char *v1a = tu_strf("%s/a.v1", dir), *v1b = tu_strf("%s/b.v1", dir);
+	char *la = tu_strf("%s/a.leg", dir), *lb = tu_strf("%s/b.leg", dir), *args;
+	struct run_result r;
+	size_t xlen;
+	unsigned char *x;
+	FILE *f;
+
+	(void)state;
+	f = fopen(bare, "wb");
+	assert_int_equal(v2gen_write(fileno(f), &xo), 0);
+	fclose(f);
+	xo.xl = true;
+	xo.emu_bytes = 3000;
+	f = fopen(xl, "wb");
+	assert_int_equal(v2gen_write(fileno(f), &xo), 0);
+	fclose(f);
+	/* the xl file's device model state: the last 3000 bytes before the libxl END */
+	x = (unsigned char *)tu_read_file(xl, &xlen);
+	assert_int_equal(tu_write_file(emu, x + xlen - 8 - 3000, 3000), 0);
+	free(x);
+	assert_int_equal(run_gen(&r, "--width 32", bare, v1a), 0);
+	tu_run_free(&r);
+	assert_int_equal(run_gen(&r, "--width 32", xl, v1b), 0);
+	tu_run_free(&r);
+	assert_true(tu_files_equal(v1a, v1b));
+	/* --legacy-image takes the xl file's EMULATOR_CONTEXT body as the qemu record */
+	args = tu_strf("--width 32 --legacy-image --qemu '%s'", emu);
+	assert_int_equal(run_gen(&r, args, bare, la), 0);
+	tu_run_free(&r);
+	free(args);
+	assert_int_equal(run_gen(&r, "--width 32 --legacy-image", xl, lb), 0);
+	tu_run_free(&r);
+	assert_true(tu_files_equal(la, lb));
+	/* a raw image made of the same stream and state */
+	tu_sif(&r, "image", "wrap", "--format", "raw", "--libxc", bare, "--qemu", emu, img, NULL);
+	tu_expect(&r, 0, NULL, NULL);
+	unlink(lb);
+	assert_int_equal(run_gen(&r, "--width 32 --legacy-image", img, lb), 0);
+	tu_run_free(&r);
+	assert_true(tu_files_equal(la, lb));
+	free(bare); free(xl); free(img); free(emu); free(v1a); free(v1b); free(la); free(lb);
 }
 
 /* stdin and stdout may be pipes: the same bytes as with files. */
@@ -597,7 +649,7 @@ static void inexpressible(void **state)
 		fclose(f);
 	}
 	assert_int_equal(run_gen(&rr, "--width 64", p, out), 1);
-	assert_non_null(strstr(rr.err, "4 bytes after the END record"));
+	assert_non_null(strstr(rr.err, "4 bytes of trailing data after the END record"));
 	tu_run_free(&rr);
 	assert_int_equal(truncate(p, 5000), 0);
 	assert_int_equal(run_gen(&rr, "--width 64", p, out), 1);
@@ -620,6 +672,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(round_trips),
 		cmocka_unit_test(legacy_images),
+		cmocka_unit_test(xl_and_image_inputs),
 		cmocka_unit_test(pipes),
 		cmocka_unit_test(inexpressible),
 	};

@@ -12,10 +12,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sif/frame.h"
 #include "sif/image.h"
 #include "sif/src.h"
 #include "sif/v1.h"
 #include "sif/v2.h"
+#include "sif/xl.h"
 #include "v1from2.h"
 
 #define MAX_VCPUS (SIF_V1_MAX_VCPU_ID + 1)
@@ -50,6 +52,9 @@ struct w {
 	int max_vcpu;
 	uint64_t online[MAX_VCPUS / 64];
 	uint64_t magic[3];          /* ioreq, buffered ioreq, xenstore pfns */
+	/* an xl save file's EMULATOR_CONTEXT body, or a raw image's qemu record */
+	uint64_t emu_off, emu_len;
+	unsigned emu_records;
 	/* output */
 	unsigned char *obuf;
 	size_t olen;
@@ -370,19 +375,113 @@ out:
 	return rc;
 }
 
+static void collect_any(void *ctx, bool libxl, uint32_t type, uint32_t length, uint64_t offset)
+{
+	struct w *w = ctx;
+
+	if (!libxl) {
+		collect(ctx, libxl, type, length, offset);
+	} else if (type == SIF_V2_LIBXL_EMULATOR_CONTEXT) {
+		w->emu_off = offset + 16;       /* record header, emulator header */
+		w->emu_len = length - 8;
+		w->emu_records++;
+	}
+}
+
+/* An xl save file: its libxc stream is inside LIBXC_CONTEXT. */
+static int xl_input(struct w *w, struct sif_src *s, struct sif_v2_summary *sum,
+		    struct sif_err *err)
+{
+	struct sif_v2_opts vo = { .on_record = collect_any, .ctx = w };
+	struct sif_v2_libxl_summary xl;
+	struct sif_xl_header h;
+	int rc = -1;
+
+	if (sif_xl_header_read(s, &h, err) < 0)
+		goto out;
+	if (!h.v2) {
+		sif_errf(err, SIF_EFORMAT, "%s: an xl save file of Xen < 4.6: it already holds a v1 "
+			 "stream", s->name);
+		goto out;
+	}
+	if (sif_v2_verify_libxl(s, &vo, &xl, err) < 0)
+		goto out;
+	if (!xl.has_libxc || w->emu_records > 1) {
+		sif_errf(err, SIF_EFORMAT, "%s: %s", s->name, !xl.has_libxc ? "the libxl stream holds "
+			 "no libxc stream" : "several EMULATOR_CONTEXT records (a checkpointed stream)");
+		goto out;
+	}
+	*sum = xl.libxc;
+	rc = 0;
+out:
+	sif_xl_header_free(&h);
+	return rc;
+}
+
+/* A raw suspend image (the framing on a file): its Libxc record, its qemu record. */
+static int framed_input(struct w *w, struct sif_src *s, struct sif_v2_summary *sum,
+			struct sif_err *err)
+{
+	struct sif_v2_opts vo = { .on_record = collect, .ctx = w };
+	struct sif_frame_reader fr;
+	struct sif_frame_rec rec;
+	bool have = false;
+	int r;
+
+	if (sif_frame_open(&fr, s, err) < 0)
+		return -1;
+	while ((r = sif_frame_next(&fr, &rec, err)) == 1) {
+		if (rec.type == SIF_FRAME_LIBXC && !have) {
+			if (sif_v2_verify_libxc(s, &vo, sum, err) < 0)
+				return -1;
+			have = true;
+		} else if (rec.type == SIF_FRAME_QEMU_TRAD || rec.type == SIF_FRAME_QEMU_XEN) {
+			w->emu_off = rec.body;
+			w->emu_len = rec.length;
+			w->emu_records++;
+			if (sif_src_skip(s, rec.length, rec.name, err) < 0)
+				return -1;
+		} else if (rec.type == SIF_FRAME_XENOPS) {
+			if (sif_src_skip(s, rec.length, rec.name, err) < 0)
+				return -1;
+		} else if (rec.type != SIF_FRAME_END) {
+			return sif_errf(err, SIF_EFORMAT, "%s: offset %llu: a %s record: expected the "
+					"Libxc, Qemu_trad and Xenops records of a raw image", s->name,
+					(unsigned long long)rec.offset, rec.name);
+		}
+	}
+	if (r < 0)
+		return -1;
+	if (!have)
+		return sif_errf(err, SIF_EFORMAT, "%s: the image holds no Libxc record", s->name);
+	return 0;
+}
+
+/*
+ * The libxc stream: the input itself, or inside an xl save file or a raw
+ * image; such a file also gives the device model state.
+ */
 static int first_pass(struct w *w, bool *hvm)
 {
 	struct sif_v2_opts vo = { .on_record = collect, .ctx = w };
 	struct sif_v2_summary sum;
 	struct sif_src s;
 	struct sif_err err;
+	const unsigned char *p;
+	bool xl = false, framed = false;
 	int rc = -1;
 
 	if (sif_src_open_fd(&s, w->in, w->in_name, 0, &err) < 0) {
 		snprintf(w->err, w->errlen, "%s", err.msg);
 		return -1;
 	}
-	if (sif_v2_verify_libxc(&s, &vo, &sum, &err) < 0) {
+	if (sif_src_remaining(&s) >= SIF_XL_MAGIC_LEN &&
+	    sif_src_peek(&s, SIF_XL_MAGIC_LEN, &p, "input", &err) == 0) {
+		xl = !memcmp(p, SIF_XL_MAGIC, SIF_XL_MAGIC_LEN);
+		framed = !memcmp(p, SIF_FRAME_SIGNATURE, SIF_FRAME_SIGNATURE_LEN);
+	}
+	if ((xl ? xl_input(w, &s, &sum, &err) : framed ? framed_input(w, &s, &sum, &err) :
+	     sif_v2_verify_libxc(&s, &vo, &sum, &err)) < 0) {
 		if (!w->failed)
 			snprintf(w->err, w->errlen, "%s", err.msg);
 		goto out;
@@ -390,8 +489,9 @@ static int first_pass(struct w *w, bool *hvm)
 	if (w->failed)
 		goto out;
 	if (sif_src_remaining(&s) && sif_src_remaining(&s) != SIF_SRC_SIZE_UNKNOWN) {
-		fail(w, s.pos, "%llu bytes after the END record: expected a bare libxc v2 stream",
-		     (unsigned long long)sif_src_remaining(&s));
+		fail(w, s.pos, "%llu bytes of trailing data after the %s",
+		     (unsigned long long)sif_src_remaining(&s), xl ? "libxl END record" :
+		     framed ? "End_of_image record" : "END record");
 		goto out;
 	}
 	*hvm = sum.guest_type == SIF_V2_GUEST_HVM;
@@ -728,13 +828,27 @@ static int hvm_tail(struct w *w)
 	return w->failed ? -1 : 0;
 }
 
+static void qemu_header(struct w *w, uint64_t len)
+{
+	unsigned char b[4] = { (unsigned char)(len >> 24), (unsigned char)(len >> 16),
+			       (unsigned char)(len >> 8), (unsigned char)len };
+
+	put(w, SIF_LEGACY_QEMU_SIGNATURE, SIF_LEGACY_QEMU_SIGNATURE_LEN);
+	put(w, b, 4);
+}
+
+/* "QemuDeviceModelRecord\n", BE32 length, the state: from --qemu or the input file. */
 static int qemu_record(struct w *w)
 {
-	unsigned char *q = NULL, b[4];
+	unsigned char *q = NULL;
 	size_t len = 0, cap = 0;
 	ssize_t r;
 	int rc = -1;
 
+	if (w->o->qemu_fd < 0) {
+		qemu_header(w, w->emu_len);
+		return put_from(w, w->emu_off, w->emu_len);
+	}
 	for (;;) {
 		if (len == cap) {
 			unsigned char *n = realloc(q, cap = cap ? cap * 2 : 65536);
@@ -756,12 +870,7 @@ static int qemu_record(struct w *w)
 			break;
 		len += (size_t)r;
 	}
-	put(w, SIF_LEGACY_QEMU_SIGNATURE, SIF_LEGACY_QEMU_SIGNATURE_LEN);
-	b[0] = (unsigned char)(len >> 24);
-	b[1] = (unsigned char)(len >> 16);
-	b[2] = (unsigned char)(len >> 8);
-	b[3] = (unsigned char)len;
-	put(w, b, 4);
+	qemu_header(w, len);
 	put(w, q, len);
 	rc = w->failed ? -1 : 0;
 out:
@@ -795,10 +904,10 @@ int v1from2(int in_fd, const char *in_name, int out_fd, const char *out_name,
 		goto out;
 	res->hvm = hvm;
 	res->records = w->n;
-	if (o->legacy_image && (hvm != (o->qemu_fd >= 0))) {
+	if (o->legacy_image && (hvm != (o->qemu_fd >= 0 || w->emu_records))) {
 		snprintf(err, errlen, hvm ? "%s: an HVM guest's legacy image needs its device model "
-			 "state (xenopsd reads it after the v1 stream)" : "%s: a PV guest has no device "
-			 "model state for a qemu record", in_name);
+			 "state (xenopsd reads it after the v1 stream): --qemu FILE" : "%s: a PV guest "
+			 "has no device model state for a qemu record", in_name);
 		goto out;
 	}
 	for (size_t i = 0; i < w->n; i++)
@@ -813,7 +922,7 @@ int v1from2(int in_fd, const char *in_name, int out_fd, const char *out_name,
 		goto out;
 	if (chunks(w, hvm) < 0 || (hvm ? hvm_tail(w) : pv_tail(w)) < 0)
 		goto out;
-	if (o->legacy_image && hvm && o->qemu_fd >= 0 && qemu_record(w) < 0)
+	if (o->legacy_image && hvm && qemu_record(w) < 0)
 		goto out;
 	if (flush(w) < 0)
 		goto out;

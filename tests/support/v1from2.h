@@ -25,6 +25,11 @@
  * different sizes, an extended context above 128 bytes, a P2M frame list
  * that does not start at pfn 0 or cover p2m_size.
  *
+ * The input may also be an `xl save` file (its libxl stream's libxc stream)
+ * or a raw suspend image file (its Libxc record); for an HVM guest's legacy
+ * image their device model state (EMULATOR_CONTEXT's body, the Qemu_trad
+ * record) is the qemu record unless another is given.
+ *
  * The input is read twice (an index of its records, then the rewrite), so
  * it must be seekable; memory holds the records other than PAGE_DATA (vcpu
  * contexts, HVM context, params) and one page batch, whatever the guest's
@@ -40,7 +45,7 @@
 struct v1from2_opts {
 	unsigned width;             /* toolstack bits: 32 or 64 */
 	bool legacy_image;          /* "XenSavedDomain\n" + v1 (+ HVM qemu record) */
-	int qemu_fd;                /* legacy image, HVM: the device model state (-1: none) */
+	int qemu_fd;                /* legacy image, HVM: the device model state (-1: the input's) */
 	FILE *notes;                /* what was dropped, one line each (NULL: silent) */
 };
 
@@ -54,7 +59,8 @@ struct v1from2_result {
 
 /*
  * Read the v2 stream at in_fd's offset (seekable, to its END and no
- * further; trailing bytes are an error), write the v1 stream to out_fd.
+ * further; trailing bytes are an error), or the xl save file or raw image
+ * holding one, and write the v1 stream to out_fd.
  * Errors name the input, the offset and the record; 0 or -1.
  */
 int v1from2(int in_fd, const char *in_name, int out_fd, const char *out_name,
