@@ -329,11 +329,11 @@ struct guest {
 };
 
 static const struct guest guests[] = {
-	{ "pv64", { .guest = V2GEN_PV64, .pages = 2500, .vcpus = 3, .page_types = true,
+	{ "pv64", { .guest = V2GEN_PV64, .pages = 1300, .vcpus = 3, .page_types = true,
 		    .xen417 = true, .seed = 21 }, false },
-	{ "pv32", { .guest = V2GEN_PV32, .pages = 2100, .vcpus = 2, .page_types = true,
+	{ "pv32", { .guest = V2GEN_PV32, .pages = 1100, .vcpus = 2, .page_types = true,
 		    .xen417 = true, .seed = 22 }, false },
-	{ "hvm", { .guest = V2GEN_HVM, .pages = 3000, .vcpus = 2, .page_types = true,
+	{ "hvm", { .guest = V2GEN_HVM, .pages = 1500, .vcpus = 2, .page_types = true,
 		   .xen417 = true, .seed = 23 }, true },
 	/* the generator's other layout: 128-byte extended contexts, 3 HVM params */
 	{ "pv64-plain", { .guest = V2GEN_PV64, .pages = 700, .vcpus = 1, .seed = 24 }, false },
