@@ -114,19 +114,28 @@ static int sweep_one(struct run *r, const char *name, bool temp)
 	struct sif_err *err = &r->cli->err;
 	char path[PATH_MAX], *user = NULL;
 
-	snprintf(path, sizeof(path), "%s/%.*s" IMAGE_SUFFIX, r->dir, 36, name + (temp ? 1 : 0));
-	if (temp)   /* removes only those of writers that no longer run */
-		return r->dry ? 0 : sif_atomic_clean_stale(path, err);
-	if (sif_vdi_by_location(r->cli->db, path, &user, err) < 0)
-		return -1;
-	if (user) {
-		free(user);
-		return 0;
+	/*
+	 * Under the directory's lock every writer of an earlier run is gone
+	 * (each held the lock through its parent's descriptor), even one that
+	 * is a zombie still: its temp files are stale whatever kill(pid, 0)
+	 * says.
+	 */
+	if (temp) {
+		snprintf(path, sizeof(path), "%s/%s", r->dir, name);
+	} else {
+		snprintf(path, sizeof(path), "%s/%s", r->dir, name);
+		if (sif_vdi_by_location(r->cli->db, path, &user, err) < 0)
+			return -1;
+		if (user) {
+			free(user);
+			return 0;
+		}
 	}
 	if (!r->dry && unlink(path) < 0 && errno != ENOENT)
 		return sif_errno(err, SIF_EIO, "removing %s", path);
-	note(r, r->leftovers, "%s %s: no VDI points at it (a run was interrupted before its commit)",
-	     r->dry ? "would remove" : "removed", path);
+	note(r, r->leftovers, "%s %s: %s", r->dry ? "would remove" : "removed", path,
+	     temp ? "the temp file of a writer that is gone" :
+	     "no VDI points at it (a run was interrupted before its commit)");
 	return 0;
 }
 
