@@ -230,6 +230,9 @@ static int open_image(const struct sif_vdi_conv *v, struct sif_image *img, struc
 		return sif_errf(err, SIF_ENOTFOUND, "VDI %s: its image %s does not exist", v->uuid,
 				v->location);
 	if (sif_image_open(img, v->location, 0, err) < 0) {
+		/* the VDI's data, not the caller's arguments, is at fault */
+		if (err->code == SIF_EUSAGE)
+			err->code = SIF_EFORMAT;
 		sif_err_prefix(err, "VDI %s", v->uuid);
 		return -1;
 	}
@@ -304,14 +307,22 @@ int sif_vdi_conv_write(const struct sif_vdi_conv *v, const char *out,
 	};
 	struct sif_image_summary sum;
 	struct sif_image img;
+	struct sif_file_id before, now;
 	bool written = false;
 	int rc = -1;
 
 	memset(r, 0, sizeof(*r));
 	if (opened_for_conversion(v, &img, err) < 0)
 		return -1;
+	if (sif_file_id_get(out, &before) < 0) {
+		sif_errno(err, SIF_EIO, "VDI %s: %s", v->uuid, out);
+		goto out;
+	}
 	if (sif_image_convert(&img.src, out, &io, &r->conv, &r->out_bytes, err) < 0) {
 		sif_err_prefix(err, "VDI %s", v->uuid);
+		/* renamed in, but not durably (the directory's fsync failed): take it back */
+		written = sif_file_id_get(out, &now) == 0 && now.exists &&
+			  !sif_file_id_same(&now, &before);
 		goto out;
 	}
 	written = true;
