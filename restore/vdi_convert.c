@@ -73,21 +73,7 @@ static int set(struct sif_ctx *ctx, struct sif_db *db, const char *ref, const ch
 static int query_text(struct sif_db *db, const char *sql, const char *p1, char **out,
 		      struct sif_err *err)
 {
-	struct sif_stmt *st;
-	int s;
-
-	*out = NULL;
-	if (sif_db_prepare(db, sql, &st, err) < 0)
-		return -1;
-	if (sif_stmt_bind_text(st, 1, p1, err) < 0) {
-		sif_stmt_finalize(st);
-		return -1;
-	}
-	s = sif_stmt_step(st, err);
-	if (s == SIF_ROW && !(*out = strdup(sif_stmt_text(st, 0) ? sif_stmt_text(st, 0) : "")))
-		s = sif_errf(err, SIF_ENOMEM, "out of memory");
-	sif_stmt_finalize(st);
-	return s < 0 ? -1 : 0;
+	return sif_obj_query_text(db, sql, p1, out, err) < 0 ? -1 : 0;
 }
 
 int sif_vdi_by_location(struct sif_db *db, const char *path, char **uuid, struct sif_err *err)

@@ -664,6 +664,39 @@ static void sb_pairs(struct sbuf *b, const char *name, const char *const *keys,
 	sb_close(b);
 }
 
+/* Fields with fixed values: an atom, or NULL for an empty list (None, []). */
+struct fixed_field {
+	const char *name, *value;
+};
+
+static void sb_fixed(struct sbuf *b, const struct fixed_field *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (f[i].value)
+			sb_kv(b, f[i].name, f[i].value);
+		else
+			sb_klist(b, f[i].name, "");
+	}
+}
+
+static const struct fixed_field hvm_info[] = {
+	{ "hap", "true" }, { "shadow_multiplier", "1" }, { "timeoffset", "" },
+	{ "video_mib", "4" }, { "video", "Cirrus" }, { "acpi", "true" }, { "serial", NULL },
+	{ "keymap", NULL }, { "vnc_ip", NULL }, { "pci_emulations", NULL },
+	{ "pci_passthrough", "false" }, { "boot_order", "" }, { "qemu_disk_cmdline", "false" },
+	{ "qemu_stubdom", "false" }, { "firmware", "Bios" }, { "tpm", NULL },
+};
+
+static const struct fixed_field pv_indirect_boot[] = {
+	{ "bootloader", "" }, { "extra_args", "" }, { "legacy_args", "" },
+	{ "bootloader_args", "" }, { "devices", NULL },
+};
+
+static const struct fixed_field pv_info[] = {
+	{ "framebuffer", "false" }, { "framebuffer_ip", NULL }, { "vncterm", "true" },
+	{ "vncterm_ip", NULL }, { "pci_passthrough", "false" },
+};
+
 /* Vm.hvm_info with xenopsd's defaults, or Vm.pv_info booting through a bootloader. */
 static void sb_builder(struct sbuf *b, bool hvm)
 {
@@ -673,41 +706,18 @@ static void sb_builder(struct sbuf *b, bool hvm)
 	sb_str(b, hvm ? "HVM" : "PV");
 	sb_open(b);
 	if (hvm) {
-		sb_kv(b, "hap", "true");
-		sb_kv(b, "shadow_multiplier", "1");
-		sb_kv(b, "timeoffset", "");
-		sb_kv(b, "video_mib", "4");
-		sb_kv(b, "video", "Cirrus");
-		sb_kv(b, "acpi", "true");
-		sb_klist(b, "serial", "");
-		sb_klist(b, "keymap", "");
-		sb_klist(b, "vnc_ip", "");
-		sb_klist(b, "pci_emulations", "");
-		sb_kv(b, "pci_passthrough", "false");
-		sb_kv(b, "boot_order", "");
-		sb_kv(b, "qemu_disk_cmdline", "false");
-		sb_kv(b, "qemu_stubdom", "false");
-		sb_kv(b, "firmware", "Bios");
-		sb_klist(b, "tpm", "");
+		sb_fixed(b, hvm_info, sizeof(hvm_info) / sizeof(hvm_info[0]));
 	} else {
 		sb_open(b);
 		sb_str(b, "boot");
 		sb_open(b);
 		sb_str(b, "Indirect");
 		sb_open(b);
-		sb_kv(b, "bootloader", "");
-		sb_kv(b, "extra_args", "");
-		sb_kv(b, "legacy_args", "");
-		sb_kv(b, "bootloader_args", "");
-		sb_klist(b, "devices", "");
+		sb_fixed(b, pv_indirect_boot, sizeof(pv_indirect_boot) / sizeof(pv_indirect_boot[0]));
 		sb_close(b);
 		sb_close(b);
 		sb_close(b);
-		sb_kv(b, "framebuffer", "false");
-		sb_klist(b, "framebuffer_ip", "");
-		sb_kv(b, "vncterm", "true");
-		sb_klist(b, "vncterm_ip", "");
-		sb_kv(b, "pci_passthrough", "false");
+		sb_fixed(b, pv_info, sizeof(pv_info) / sizeof(pv_info[0]));
 	}
 	sb_close(b);
 	sb_close(b);
