@@ -286,7 +286,7 @@ static void lib_close(struct lib *l)
 static void load_checked(struct lib *l, int i, struct sif_vdi_conv *v)
 {
 	struct sif_err err;
-	bool needed;
+	bool needed = false;
 
 	if (sif_vdi_conv_load(l->ctx, l->db, vdi[i], v, &err) < 0 ||
 	    sif_vdi_conv_check(v, &needed, &err) < 0)
