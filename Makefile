@@ -49,7 +49,8 @@ SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 endif
 
 LIB_SRC    := $(sort $(wildcard lib/*/*.c restore/*.c))
-SQL_SRC    := $(sort $(wildcard schema/*.sql)) $(sort $(wildcard migrations/*.sql))
+SQL_SRC    := $(sort $(wildcard schema/*.sql)) $(sort $(wildcard migrations/*.sql)) \
+	$(sort $(wildcard schema/xapi/*.schema))
 CLI_SRC    := $(sort $(wildcard cli/*.c))
 PLUGIN_SRC := $(sort $(wildcard plugin/*.c))
 TEST_SRC   := $(sort $(wildcard tests/test_*.c))

@@ -20,6 +20,9 @@ const struct cli_opt image_scan_opts[] = {
 const struct cli_cmd cli_commands[] = {
 	{ "datamodel", cmd_datamodel, 0, 0, 1, json_opts, "[CLASS] [--json]",
 	  "classes and fields of the datamodel (core and plugins) with types and docs" },
+	{ "db check", cmd_db_check, 0, 1, 1, db_check_opts,
+	  "STATE.DB [--xapi-schema VERSION|FILE] [--with-plugins] [--json]",
+	  "will this xapi load this state.db, and is it sound? (exit 1 if not)" },
 	{ "db export", cmd_db_export, 0, 1, 1, NULL, "STATE.DB",
 	  "write the pool DB as a xapi state.db (byte-identical to an imported one)" },
 	{ "db import", cmd_db_import, 0, 1, 1, db_import_opts, "STATE.DB [--replace]",

@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "sif/ctx.h"
 #include "sif/statedb.h"
+#include "xapi_target.h"
 
 #define MAX_UPGRADE_FIELDS 16
 
@@ -34,35 +35,6 @@ static enum sif_xapi_kind registry_kind(void *u, const char *table, const char *
 		return SIF_XAPI_STRING;
 	return f->type == SIF_FT_SET ? SIF_XAPI_SET :
 	       f->type == SIF_FT_MAP ? SIF_XAPI_MAP : SIF_XAPI_STRING;
-}
-
-static int registry_validate(const void *u, const char *value, struct sif_err *err)
-{
-	return sif_field_validate(u, value, err);
-}
-
-/* Every field a plugin registered: what a state.db written without it lacks. */
-static size_t plugin_fields(struct sif_ctx *ctx, struct sif_statedb_field *out, size_t max)
-{
-	size_t c, i, n = 0;
-
-	for (c = 0; c < sif_ctx_nclasses(ctx); c++) {
-		const char *cls = sif_ctx_class_at(ctx, c)->name;
-
-		for (i = 0; i < sif_ctx_nfields(ctx, cls); i++) {
-			const struct sif_field *f = sif_ctx_field_at(ctx, cls, i);
-
-			if (!strcmp(sif_ctx_field_owner(ctx, f), "core") || n == max)
-				continue;
-			out[n++] = (struct sif_statedb_field){
-				.table = f->cls, .column = f->name,
-				.default_value = f->default_value,
-				.allowed = f->type == SIF_FT_ENUM ? f->enum_values : NULL,
-				.validate = registry_validate, .validate_u = f,
-			};
-		}
-	}
-	return n;
 }
 
 static void progress(void *u, uint64_t done, uint64_t total)
@@ -129,7 +101,7 @@ int cmd_db_upgrade(struct cli *cli, struct cli_args *a)
 	if (!(ctx = cli_ctx(cli)))
 		return cli_fail_err(cli);
 	o.kind_u = ctx;
-	o.nfields = plugin_fields(ctx, fields, MAX_UPGRADE_FIELDS);
+	o.nfields = cli_plugin_fields(ctx, fields, MAX_UPGRADE_FIELDS);
 	if (!o.nfields)
 		return cli_fail(cli, "db upgrade: no loaded plugin adds a field, so there is "
 				"nothing to add (plugin directory: %s)", cli_plugin_dir(cli));

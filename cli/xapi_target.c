@@ -1,0 +1,85 @@
+/*
+ * The xapi that will read a state.db (cli/xapi_target.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sif/ctx.h"
+#include "xapi_target.h"
+
+static int registry_validate(const void *u, const char *value, struct sif_err *err)
+{
+	return sif_field_validate(u, value, err);
+}
+
+size_t cli_plugin_fields(struct sif_ctx *ctx, struct sif_statedb_field *out, size_t max)
+{
+	size_t c, i, n = 0;
+
+	for (c = 0; c < sif_ctx_nclasses(ctx); c++) {
+		const char *cls = sif_ctx_class_at(ctx, c)->name;
+
+		for (i = 0; i < sif_ctx_nfields(ctx, cls); i++) {
+			const struct sif_field *f = sif_ctx_field_at(ctx, cls, i);
+
+			if (!strcmp(sif_ctx_field_owner(ctx, f), "core") || n == max)
+				continue;
+			out[n++] = (struct sif_statedb_field){
+				.table = f->cls, .column = f->name,
+				.default_value = f->default_value,
+				.allowed = f->type == SIF_FT_ENUM ? f->enum_values : NULL,
+				.validate = registry_validate, .validate_u = f,
+			};
+		}
+	}
+	return n;
+}
+
+/* "5.909" */
+static bool is_version(const char *s, long *major, long *minor)
+{
+	char *e;
+
+	*major = strtol(s, &e, 10);
+	if (e == s || *e != '.' || *major < 0)
+		return false;
+	s = e + 1;
+	*minor = strtol(s, &e, 10);
+	return e != s && !*e && *minor >= 0;
+}
+
+struct sif_xapi_schema *cli_xapi_schema(struct cli *cli, const char *arg, long major,
+					long minor)
+{
+	struct sif_xapi_schema *s = NULL;
+
+	if (!arg || is_version(arg, &major, &minor)) {
+		if (sif_xapi_schema_builtin(&s, major, minor, &cli->err) < 0)
+			return NULL;
+	} else if (sif_xapi_schema_file(&s, arg, major, minor, &cli->err) < 0) {
+		return NULL;
+	}
+	return s;
+}
+
+int cli_xapi_add_plugin_fields(struct cli *cli, struct sif_xapi_schema *s)
+{
+	struct sif_statedb_field fields[16];
+	struct sif_ctx *ctx = cli_ctx(cli);
+	size_t i, n;
+
+	if (!ctx)
+		return -1;
+	n = cli_plugin_fields(ctx, fields, sizeof(fields) / sizeof(fields[0]));
+	for (i = 0; i < n; i++) {
+		const struct sif_xs_table *t = sif_xapi_schema_table(s, fields[i].table);
+
+		if (t && sif_xapi_schema_column(t, fields[i].column))
+			continue;       /* this xapi already has it */
+		if (sif_xapi_schema_add_column(s, fields[i].table, fields[i].column,
+					       fields[i].allowed, fields[i].default_value,
+					       &cli->err) < 0)
+			return -1;
+	}
+	return 0;
+}
