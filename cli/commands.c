@@ -32,7 +32,8 @@ const struct cli_cmd cli_commands[] = {
 	{ "db migrate", cmd_db_migrate, 0, 0, 0, db_migrate_opts, "[--dry-run]",
 	  "apply pending migrations (core and plugins), each in its own transaction" },
 	{ "db upgrade", cmd_db_upgrade, 0, 1, 1, db_upgrade_opts,
-	  "STATE.DB [--output OUT] [--dry-run] [--backup]",
+	  "STATE.DB [--output OUT] [--dry-run] [--backup] [--target-has-field | "
+	  "--xapi-schema VERSION|FILE]",
 	  "add the plugins' fields to a xapi state.db in place, changing no other byte" },
 	{ "db version", cmd_db_version, 0, 0, 0, json_opts, "[--json]",
 	  "sif version and the state of every migration in the database" },

@@ -38,14 +38,19 @@ size_t cli_plugin_fields(struct sif_ctx *ctx, struct sif_statedb_field *out, siz
 /* "5.909" */
 static bool is_version(const char *s, long *major, long *minor)
 {
+	long a, b;
 	char *e;
 
-	*major = strtol(s, &e, 10);
-	if (e == s || *e != '.' || *major < 0)
+	a = strtol(s, &e, 10);
+	if (e == s || *e != '.' || a < 0)
 		return false;
 	s = e + 1;
-	*minor = strtol(s, &e, 10);
-	return e != s && !*e && *minor >= 0;
+	b = strtol(s, &e, 10);
+	if (e == s || *e || b < 0)
+		return false;
+	*major = a;
+	*minor = b;
+	return true;
 }
 
 struct sif_xapi_schema *cli_xapi_schema(struct cli *cli, const char *arg, long major,

@@ -489,9 +489,10 @@ int sif_xapi_schema_builtin(struct sif_xapi_schema **out, long major, long minor
 	*out = NULL;
 	if (!t)
 		return sif_errf(err, SIF_EINTERNAL, "no built-in xapi schema (%s)", BUILTIN_PATH);
-	if (sif_xapi_schema_parse(&s, BUILTIN_PATH, t, strlen(t), major, minor, err) < 0)
+	if (sif_xapi_schema_parse(&s, BUILTIN_PATH, t, strlen(t), major, minor, err) < 0 &&
+	    err->code != SIF_ENOTFOUND)
 		return -1;
-	if (s->major != major || s->minor != minor) {
+	if (!s || s->major != major || s->minor != minor) {
 		sif_xapi_schema_free(s);
 		return sif_errf(err, SIF_ENOTFOUND, "sif knows no xapi schema %ld.%ld (built in: %s)",
 				major, minor, sif_xapi_schema_builtin_versions());
