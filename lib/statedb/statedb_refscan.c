@@ -410,7 +410,8 @@ int sif_refscan_run(struct sif_refscan *rs, const char *path, struct sif_err *er
 		goto out;
 	}
 	for (size_t i = 0; i < rs->ntables; i++)
-		qsort(rs->tables[i].hash, rs->tables[i].n, sizeof(uint64_t), cmp_u64);
+		if (rs->tables[i].n > 1)
+			qsort(rs->tables[i].hash, rs->tables[i].n, sizeof(uint64_t), cmp_u64);
 	rc = 0;
 out:
 	if (fd >= 0)
