@@ -32,6 +32,7 @@
 
 struct col_slot {
 	const char *name;               /* interned by the parser */
+	bool preamble;                  /* ref, __ctime, __mtime: not columns */
 	const struct sif_xs_column *col;        /* NULL: unknown */
 	size_t idx;                     /* index in the table's columns */
 };
@@ -370,6 +371,8 @@ static int check_value(struct checker *c, const struct sif_statedb_row *r,
 		break;
 	}
 	/* set, map, option: an S-expression, and its elements of their type */
+	if (n == 2 && v[0] == '(' && v[1] == ')')
+		return 0;       /* the empty one, most of them */
 	{
 		enum sif_xapi_kind k = ty->kind == SIF_XS_MAP ? SIF_XAPI_MAP : SIF_XAPI_SET;
 		struct sif_err e2;
@@ -407,6 +410,8 @@ static const struct col_slot *column_of(struct checker *c, const char *name)
 			return s;
 		if (!s->name) {
 			s->name = name;
+			s->preamble = !strcmp(name, "ref") || !strcmp(name, "__ctime") ||
+				      !strcmp(name, "__mtime");
 			s->col = sif_xapi_schema_column(c->table, name);
 			s->idx = s->col ? (size_t)(s->col - c->table->cols) : 0;
 			return s;
@@ -414,6 +419,7 @@ static const struct col_slot *column_of(struct checker *c, const char *name)
 		i = (i + 1) & (COL_CACHE - 1);
 	} while (i != h);
 	miss.name = name;
+	miss.preamble = !strcmp(name, "ref") || !strcmp(name, "__ctime") || !strcmp(name, "__mtime");
 	miss.col = sif_xapi_schema_column(c->table, name);
 	miss.idx = miss.col ? (size_t)(miss.col - c->table->cols) : 0;
 	return &miss;
@@ -446,10 +452,9 @@ static int on_row(void *u, const struct sif_statedb_row *r, struct sif_err *err)
 		const struct sif_statedb_attr *a = &r->attrs[i];
 		const struct col_slot *s;
 
-		if (!strcmp(a->name, "ref") || !strcmp(a->name, "__ctime") ||
-		    !strcmp(a->name, "__mtime"))
-			continue;
 		s = column_of(c, a->name);
+		if (s->preamble)
+			continue;
 		if (!s->col) {
 			NOTE(c, SIF_CHECK_UNKNOWN_COLUMN, true, c->tname, a->name, r,
 			     "xapi %ld.%ld has no column %s.%s: it refuses to load the file "

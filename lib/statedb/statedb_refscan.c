@@ -145,12 +145,14 @@ static long normalise(char *v, size_t n)
 	return (long)o;
 }
 
-static int keep_byte(struct scan *s, char c)
+static int keep_bytes(struct scan *s, const char *b, size_t n)
 {
-	if (s->vlen == s->vcap) {
-		size_t cap = s->vcap ? s->vcap * 2 : 256;
+	if (s->vlen + n > s->vcap) {
+		size_t cap = s->vcap ? s->vcap : 256;
 		char *p;
 
+		while (cap < s->vlen + n)
+			cap *= 2;
 		if (cap > (64u << 20))
 			return -1;      /* a ref this long: the real pass will say what it is */
 		if (!(p = realloc(s->val, cap)))
@@ -158,7 +160,8 @@ static int keep_byte(struct scan *s, char c)
 		s->val = p;
 		s->vcap = cap;
 	}
-	s->val[s->vlen++] = c;
+	memcpy(s->val + s->vlen, b, n);
+	s->vlen += n;
 	return 0;
 }
 
@@ -263,8 +266,25 @@ static int end_tag(struct scan *s, bool empty)
 static int step(struct scan *s, const char *p, size_t n)
 {
 	for (size_t i = 0; i < n && !s->done; s->prev = p[i], i++) {
-		char c = p[i];
+		char c;
 
+		/* most bytes are text or inside values: skip them in bulk */
+		if (s->st == TEXT || s->st == VAL) {
+			const char *q = memchr(p + i, s->st == TEXT ? '<' : s->quote, n - i);
+			size_t end = q ? (size_t)(q - p) : n;
+
+			if (s->st == VAL && s->keep && keep_bytes(s, p + i, end - i) < 0) {
+				s->keep = false;
+				if (s->tag == T_ROW)
+					s->have_ref = false;
+			}
+			if (!q) {
+				s->prev = p[n - 1];
+				return 0;
+			}
+			i = end;
+		}
+		c = p[i];
 		switch (s->st) {
 		case TEXT:
 			if (c == '<') {
@@ -341,15 +361,9 @@ static int step(struct scan *s, const char *p, size_t n)
 					  s->tag == T_PAIR;
 			}
 			break;
-		case VAL:
-			if (c == s->quote) {
-				end_value(s);
-				s->st = ATTRS;
-			} else if (s->keep && keep_byte(s, c) < 0) {
-				s->keep = false;
-				if (s->tag == T_ROW)
-					s->have_ref = false;
-			}
+		case VAL:       /* at the closing quote */
+			end_value(s);
+			s->st = ATTRS;
 			break;
 		case COMMENT:
 			if (c == '>' && s->dashes >= 2)
