@@ -3,6 +3,7 @@
 # Sources are found by their place, so a new file needs no edit here:
 #   lib/*/*.c restore/*.c      -> libsif (shared + static)
 #   schema/*.sql migrations/*.sql -> embedded in libsif
+#   schema/xapi/*.schema       -> embedded in libsif (xapi's schemas, for db check)
 #   plugin/*.c                 -> one loadable plugin each
 #   cli/*.c                    -> the `sif` command
 #   tests/test_*.c             -> one cmocka binary each (with tests/support/*.c)
