@@ -623,29 +623,7 @@ class Parser:
             self.next()
             return ("plist", ps)
         if t.kind == "sym" and t.val == "{":
-            fields, exact = [], True
-            while not self.at_sym("}"):
-                if self.at("lid", "_") or self.at_sym("_"):
-                    self.next()
-                    exact = False
-                else:
-                    path = [self.expect("lid" if not self.at("uid") else "uid").val]
-                    while self.at_sym("."):
-                        self.next()
-                        path.append(self.next().val)
-                    fname = path[-1]
-                    if self.at_sym(":"):
-                        self.next()
-                        self.skip_type(("=", ";", "}"))
-                    if self.at_sym("="):
-                        self.next()
-                        fields.append((fname, self.pattern()))
-                    else:
-                        fields.append((fname, ("pvar", fname)))
-                if self.at_sym(";"):
-                    self.next()
-            self.next()
-            return ("precord", fields)
+            return ("precord", self.record_fields(self.pattern, lambda n: ("pvar", n), True))
         if t.kind == "sym" and t.val == "[|":
             self.fail("array patterns are not supported")
         self.i -= 1
@@ -878,6 +856,31 @@ class Parser:
             return ("app", head, args)
         return head
 
+    def record_fields(self, value, pun, allow_wild):
+        """The fields of a record up to its closing brace: (name, value),
+        with `{ a; M.b = v; _ }` forms (a punned field is `pun(name)`)."""
+        fields = []
+        while not self.at_sym("}"):
+            if allow_wild and (self.at("lid", "_") or self.at_sym("_")):
+                self.next()
+            else:
+                path = [self.next().val]
+                while self.at_sym("."):
+                    self.next()
+                    path.append(self.next().val)
+                if self.at_sym(":"):
+                    self.next()
+                    self.skip_type(("=", ";", "}"))
+                if self.at_sym("="):
+                    self.next()
+                    fields.append((path[-1], value()))
+                else:
+                    fields.append((path[-1], pun(path[-1])))
+            if self.at_sym(";"):
+                self.next()
+        self.next()
+        return fields
+
     def simple_expr(self):
         e = self.simple_expr0()
         while True:
@@ -994,24 +997,8 @@ class Parser:
                     self.next()
                 else:
                     self.i = save
-            fields = []
-            while not self.at_sym("}"):
-                path = [self.next().val]
-                while self.at_sym("."):
-                    self.next()
-                    path.append(self.next().val)
-                fname = path[-1]
-                if self.at_sym(":"):
-                    self.next()
-                    self.skip_type(("=", ";", "}"))
-                if self.at_sym("="):
-                    self.next()
-                    fields.append((fname, self.in_list(self.expr)))
-                else:
-                    fields.append((fname, ("var", [fname])))
-                if self.at_sym(";"):
-                    self.next()
-            self.next()
+            fields = self.record_fields(lambda: self.in_list(self.expr),
+                                        lambda n: ("var", [n]), False)
             return ("record", base, fields)
         if k == "sym" and t.val == "!":
             return ("deref", self.simple_expr())
