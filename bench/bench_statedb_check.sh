@@ -73,6 +73,7 @@ sif db upgrade --target-has-field --output OUT.db IN.db
 \`\`\`
 
 $(cat "$OUT/check-$N.md")
+
 $( [ "$BIG" -gt 0 ] && cat "$OUT/check-$BIG.md")
 MD
 write_section "state.db check" "$OUT/check-section.md"
