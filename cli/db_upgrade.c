@@ -15,7 +15,6 @@
 #include "commands.h"
 #include "sif/ctx.h"
 #include "sif/statedb.h"
-#include "sif/statedb_check.h"
 #include "xapi_target.h"
 
 #define MAX_UPGRADE_FIELDS 16
@@ -76,51 +75,6 @@ static void print_summary(const char *path, const struct sif_statedb_upgrade_opt
 		printf("%s: already up to date\n", path);
 }
 
-/*
- * xapi refuses a state.db with a column its datamodel lacks: unless the
- * admin says the xapi that will read the file has the fields, check that
- * its schema (the file's own version, built in, or --xapi-schema) has them.
- */
-static int target_has_fields(struct cli *cli, const char *path, const char *arg,
-			     const struct sif_statedb_field *f, size_t n)
-{
-	struct sif_xapi_schema *s;
-	long major = -1, minor = -1;
-	const char *how = arg ? "given by --xapi-schema" : "the file's own, built in";
-	size_t i;
-
-	if (sif_statedb_schema_version(path, &major, &minor, &cli->err) < 0) {
-		if (cli->err.code == SIF_EFORMAT)
-			return 0;       /* the upgrade itself says what is wrong with the file */
-		return cli_fail_err(cli);
-	}
-	if (!(s = cli_xapi_schema(cli, arg, major, minor))) {
-		if (cli->err.code != SIF_ENOTFOUND)
-			return cli_fail_err(cli);
-		return cli_fail(cli, "db upgrade: %s: nothing says that the xapi that will read "
-				"it has %s.%s: %s. Nothing was written. If that xapi has the field, "
-				"say so with --target-has-field, or give its schema with "
-				"--xapi-schema FILE", path, f[0].table, f[0].column, cli->err.msg);
-	}
-	sif_xapi_schema_version(s, &major, &minor);
-	for (i = 0; i < n; i++) {
-		const struct sif_xs_table *t = sif_xapi_schema_table(s, f[i].table);
-
-		if (t && sif_xapi_schema_column(t, f[i].column))
-			continue;
-		cli_fail(cli, "db upgrade: %s: xapi schema %ld.%ld (%s: %s) has no column %s.%s: "
-			 "a xapi of that schema refuses to load the upgraded file "
-			 "(DBCache_NotFound \"missing column\"). Nothing was written. If the xapi "
-			 "that will read it has the field, say so with --target-has-field, or "
-			 "give its schema with --xapi-schema FILE", path, major, minor, how,
-			 sif_xapi_schema_source(s), f[i].table, f[i].column);
-		sif_xapi_schema_free(s);
-		return EXIT_FAIL;
-	}
-	sif_xapi_schema_free(s);
-	return 0;
-}
-
 int cmd_db_upgrade(struct cli *cli, struct cli_args *a)
 {
 	struct sif_statedb_field fields[MAX_UPGRADE_FIELDS];
@@ -153,8 +107,8 @@ int cmd_db_upgrade(struct cli *cli, struct cli_args *a)
 		return cli_fail(cli, "db upgrade: no loaded plugin adds a field, so there is "
 				"nothing to add (plugin directory: %s)", cli_plugin_dir(cli));
 	if (!cli_flag(a, "target-has-field")) {
-		int rc = target_has_fields(cli, path, cli_optval(a, "xapi-schema"), fields,
-					   o.nfields);
+		int rc = cli_xapi_target_has_fields(cli, path, cli_optval(a, "xapi-schema"),
+						    fields, o.nfields);
 
 		if (rc)
 			return rc;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "sif/ctx.h"
+#include "sif/statedb_check.h"
 #include "xapi_target.h"
 
 static int registry_validate(const void *u, const char *value, struct sif_err *err)
@@ -86,5 +87,50 @@ int cli_xapi_add_plugin_fields(struct cli *cli, struct sif_xapi_schema *s)
 					       &cli->err) < 0)
 			return -1;
 	}
+	return 0;
+}
+
+/*
+ * xapi refuses a state.db with a column its datamodel lacks: unless the
+ * admin says the xapi that will read the file has the fields, check that
+ * its schema (the file's own version, built in, or --xapi-schema) has them.
+ */
+int cli_xapi_target_has_fields(struct cli *cli, const char *path, const char *arg,
+			       const struct sif_statedb_field *f, size_t n)
+{
+	struct sif_xapi_schema *s;
+	long major = -1, minor = -1;
+	const char *how = arg ? "given by --xapi-schema" : "the file's own, built in";
+	size_t i;
+
+	if (sif_statedb_schema_version(path, &major, &minor, &cli->err) < 0) {
+		if (cli->err.code == SIF_EFORMAT)
+			return 0;       /* the upgrade itself says what is wrong with the file */
+		return cli_fail_err(cli);
+	}
+	if (!(s = cli_xapi_schema(cli, arg, major, minor))) {
+		if (cli->err.code != SIF_ENOTFOUND)
+			return cli_fail_err(cli);
+		return cli_fail(cli, "db upgrade: %s: nothing says that the xapi that will read "
+				"it has %s.%s: %s. Nothing was written. If that xapi has the field, "
+				"say so with --target-has-field, or give its schema with "
+				"--xapi-schema FILE", path, f[0].table, f[0].column, cli->err.msg);
+	}
+	sif_xapi_schema_version(s, &major, &minor);
+	for (i = 0; i < n; i++) {
+		const struct sif_xs_table *t = sif_xapi_schema_table(s, f[i].table);
+
+		if (t && sif_xapi_schema_column(t, f[i].column))
+			continue;
+		cli_fail(cli, "db upgrade: %s: xapi schema %ld.%ld (%s: %s) has no column %s.%s: "
+			 "a xapi of that schema refuses to load the upgraded file "
+			 "(DBCache_NotFound \"missing column\"). Nothing was written. If the xapi "
+			 "that will read it has the field, say so with --target-has-field, or "
+			 "give its schema with --xapi-schema FILE", path, major, minor, how,
+			 sif_xapi_schema_source(s), f[i].table, f[i].column);
+		sif_xapi_schema_free(s);
+		return EXIT_FAIL;
+	}
+	sif_xapi_schema_free(s);
 	return 0;
 }

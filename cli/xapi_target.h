@@ -25,4 +25,14 @@ struct sif_xapi_schema *cli_xapi_schema(struct cli *cli, const char *arg, long m
 /* Add the loaded plugins' fields to a schema (a xapi that has them). */
 int cli_xapi_add_plugin_fields(struct cli *cli, struct sif_xapi_schema *s);
 
+/*
+ * xapi refuses a state.db with a column its datamodel lacks: does the xapi
+ * that will read `path` (schema `arg`, else the file's own version, built
+ * in) have the fields f[0..n)?  0 if so (or if the manifest cannot be read:
+ * the caller's own read reports that), else the exit code, the refusal
+ * printed naming the column and the schema version.
+ */
+int cli_xapi_target_has_fields(struct cli *cli, const char *path, const char *arg,
+			       const struct sif_statedb_field *f, size_t n);
+
 #endif
