@@ -107,6 +107,19 @@ check version-override 0 "$T/unknown-version.db" --xapi-schema 5.909 &&
 	has out "checked against xapi schema 5.909" && has out "the file says 5.700" &&
 	ok "--xapi-schema VERSION overrides the manifest"
 
+# the raw ref pass decodes values as the parser does: a ref spelled with
+# entities and character references everywhere it appears is no dangling ref
+sr=$(grep -o '<table name="SR"><row ref="[^"]*"' "$T/gen.db" | sed 's/.*ref="//; s/"$//')
+sed "s/$sr/$sr\&amp;\&#x41;\&#66;/g" "$T/gen.db" > "$T/entity.db"
+check entity-refs 0 "$T/entity.db" && hasnt out "dangling" &&
+	ok "refs with entities and character references match across both passes"
+sed "s/$sr\"/$sr-x\"/; s/ SR=\"$sr\"/ SR=\"$sr-x\"/" "$T/gen.db" > "$T/moved.db"
+check moved-ref 1 "$T/moved.db" && has out "error: dangling-ref: " && ok "a renamed row leaves its referrers dangling"
+# a comment or processing instruction the parser skips: the raw pass skips it too
+sed 's|<table name="SR">|<table name="SR"><!-- <row ref="OpaqueRef:hidden"/> --><?pi <row ref="x"/> ?>|' \
+	"$T/gen.db" > "$T/comment.db"
+check comment 0 "$T/comment.db" && hasnt out "error:" && ok "rows inside a comment or PI are no rows"
+
 # what stops the reader: one finding naming file, place and reason
 head='<?xml version="1.0" encoding="UTF-8"?>
 <database><manifest><pair key="schema_major_vsn" value="5"/><pair key="schema_minor_vsn" value="909"/><pair key="generation_count" value="9"/></manifest>'
