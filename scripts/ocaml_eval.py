@@ -495,15 +495,7 @@ class Parser:
             self.next()
             if self.at_sym("("):
                 self.next()
-                pat = self.pattern()
-                if self.at_sym(":"):
-                    self.next()
-                    self.skip_type(("=", ")"))
-                default = None
-                if self.at_sym("="):
-                    self.next()
-                    default = self.expr()
-                self.expect("sym", ")")
+                pat, default = self.param_rest(self.pattern())
                 return ("opt", t.val, pat, default)
             return ("opt", t.val, self.simple_pattern(), None)
         if t.kind == "sym" and t.val in ("~", "?") and self.at("lid", None, 1):
@@ -519,16 +511,21 @@ class Parser:
             self.next()
             self.next()
             name = self.expect("lid").val
-            if self.at_sym(":"):
-                self.next()
-                self.skip_type(("=", ")"))
-            default = None
-            if self.at_sym("="):
-                self.next()
-                default = self.expr()
-            self.expect("sym", ")")
-            return (kind, name, ("pvar", name), default)
+            pat, default = self.param_rest(("pvar", name))
+            return (kind, name, pat, default)
         return ("pos", None, self.simple_pattern(), None)
+
+    def param_rest(self, pat):
+        """After `?(pat` or `~(name`: an optional type, an optional default, `)`."""
+        if self.at_sym(":"):
+            self.next()
+            self.skip_type(("=", ")"))
+        default = None
+        if self.at_sym("="):
+            self.next()
+            default = self.expr()
+        self.expect("sym", ")")
+        return pat, default
 
     # --- patterns
     def pattern(self):
