@@ -147,6 +147,8 @@ static long normalise(char *v, size_t n)
 
 static int keep_bytes(struct scan *s, const char *b, size_t n)
 {
+	if (!n)
+		return 0;
 	if (s->vlen + n > s->vcap) {
 		size_t cap = s->vcap ? s->vcap : 256;
 		char *p;
@@ -194,6 +196,12 @@ static void end_value(struct scan *s)
 
 	if (!s->keep)
 		return;
+	if (!s->val && keep_bytes(s, "", 1) == 0)
+		s->vlen = 0;    /* an empty first value: have a buffer all the same */
+	if (!s->val) {
+		s->keep = false;
+		return;
+	}
 	n = normalise(s->val, s->vlen);
 	if (s->tag == T_ROW) {
 		s->have_ref = n >= 0;
