@@ -78,6 +78,16 @@ int convert_check_out(struct sif_db *db, const char *path, struct sif_err *err)
 	return 0;
 }
 
+void convert_discard(struct sif_db *db, const char *path)
+{
+	struct sif_err err;
+	char *user = NULL;
+
+	if (sif_vdi_by_location(db, path, &user, &err) == 0 && !user)
+		unlink(path);
+	free(user);
+}
+
 static void add_str(struct json_object *o, const char *k, const char *v)
 {
 	json_object_object_add(o, k, v ? json_object_new_string(v) : NULL);

@@ -28,6 +28,9 @@ int convert_check_out(struct sif_db *db, const char *path, struct sif_err *err);
 
 
 
+/* Remove a new image that failed, unless a VDI points at it (someone else's doing). */
+void convert_discard(struct sif_db *db, const char *path);
+
 /* One VDI's outcome, as the summary table and --json show it. */
 struct convert_row {
 	char vdi[37];

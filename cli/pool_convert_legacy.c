@@ -288,13 +288,10 @@ static double secs(const struct timespec *t0)
 /* A failed job's image goes (its writer is gone: temp files are stale now). */
 static void discard(struct run *r, struct conv_job *j)
 {
-	char *user = NULL;
 	struct sif_err err;
 
 	sif_atomic_clean_stale(j->out, &err);
-	if (sif_vdi_by_location(r->cli->db, j->out, &user, &err) == 0 && !user)
-		unlink(j->out);
-	free(user);
+	convert_discard(r->cli->db, j->out);
 }
 
 static void job_done(void *ctx, struct conv_job *j)

@@ -172,9 +172,9 @@ int cmd_vdi_convert(struct cli *cli, struct cli_args *a)
 	rc = EXIT_OK;
 	goto out;
 fail:
-	if (written)
-		unlink(out);
 	rc = cli_fail_err(cli);
+	if (written)
+		convert_discard(cli->db, out);
 	if (!dry && v.uuid)
 		fprintf(stderr, "sif: VDI %s: not converted; the pool database is unchanged\n", uuid);
 out:
