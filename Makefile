@@ -8,9 +8,11 @@
 #   tests/test_*.c             -> one cmocka binary each (with tests/support/*.c)
 #   tests/plugins/*.c          -> deliberately good and bad plugins for the loader tests
 #   tests/gen_*.c              -> fixture generators
+#   tests/tool_*.c             -> test and benchmark drivers (e.g. playing xenopsd)
 #   tests/fuzz_*.c             -> libFuzzer targets (make fuzz)
 #   tests/t_*.sh               -> end-to-end scripts run by make check
-# The build tree mirrors an install: bin/, lib/, lib/sif/plugins/.
+# The build tree mirrors an install: bin/, lib/, lib/sif/plugins/,
+# libexec/sif/convert-legacy-stream (sif under the name xenopsd runs).
 
 VERSION   := 0.1.0
 SOVERSION := 0
@@ -56,6 +58,7 @@ TEST_SRC   := $(sort $(wildcard tests/test_*.c))
 TSUP_SRC   := $(sort $(wildcard tests/support/*.c))
 TPLUG_SRC  := $(sort $(wildcard tests/plugins/*.c))
 GEN_SRC    := $(sort $(wildcard tests/gen_*.c))
+TOOL_SRC   := $(sort $(wildcard tests/tool_*.c))
 FUZZ_SRC   := $(sort $(wildcard tests/fuzz_*.c))
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/sql_embed.o
@@ -69,15 +72,18 @@ PLUGINS   := $(PLUGIN_SRC:plugin/%.c=$(B)/lib/sif/plugins/%.so)
 TESTS     := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 TPLUGINS  := $(TPLUG_SRC:tests/plugins/%.c=$(B)/tests/plugins/%.so)
 GENS      := $(GEN_SRC:tests/%.c=$(B)/tests/%)
+TOOLS     := $(TOOL_SRC:tests/%.c=$(B)/tests/%)
 
 .SECONDARY:
 
 .PHONY: all check check-run demo demo-run asan bench fuzz fuzz-build install \
 	uninstall clean deps crashtest tests
 
-all: $(LIBSIF_A) $(LIBSIF_SO) $(B)/lib/libsif.so $(SIF_BIN) $(PLUGINS) $(B)/sif.pc
+DROPIN    := $(B)/libexec/sif/convert-legacy-stream
 
-tests: all $(TESTS) $(TPLUGINS) $(GENS)
+all: $(LIBSIF_A) $(LIBSIF_SO) $(B)/lib/libsif.so $(SIF_BIN) $(DROPIN) $(PLUGINS) $(B)/sif.pc
+
+tests: all $(TESTS) $(TPLUGINS) $(GENS) $(TOOLS)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -113,6 +119,11 @@ $(SIF_BIN): $(CLI_OBJ) $(LIBSIF_A)
 	@mkdir -p $(dir $@)
 	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(LIBSIF_A) $(PKG_LIBS) -ldl
 
+# xenopsd's convert-legacy-stream: sif itself, which dispatches on argv[0].
+$(DROPIN): $(SIF_BIN)
+	@mkdir -p $(dir $@)
+	$(Q)ln -sf ../../bin/sif $@
+
 # Plugins take everything from the host through their entry point; they
 # link against nothing of libsif.
 $(B)/lib/sif/plugins/%.so: plugin/%.c include/sif/plugin.h
@@ -130,6 +141,11 @@ $(B)/tests/test_%: $(B)/obj/tests/test_%.o $(TSUP_OBJ) $(LIBSIF_A)
 $(B)/tests/gen_%: $(B)/obj/tests/gen_%.o $(TSUP_OBJ) $(LIBSIF_A)
 	@mkdir -p $(dir $@)
 	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TSUP_OBJ) $(LIBSIF_A) $(CMOCKA_LIBS) $(PKG_LIBS) -ldl
+
+# Drivers stand alone: they play another program's part around sif.
+$(B)/tests/tool_%: $(B)/obj/tests/tool_%.o
+	@mkdir -p $(dir $@)
+	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $<
 
 $(B)/sif.pc: sif.pc.in Makefile
 	@mkdir -p $(dir $@)
@@ -183,9 +199,11 @@ $(B)/fuzz/fuzz_%: $(B)/obj/tests/fuzz_%.o $(LIBSIF_A)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/sif/plugins \
+		$(DESTDIR)$(PREFIX)/libexec/sif \
 		$(DESTDIR)$(PREFIX)/include/sif $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man7
 	install -m 755 $(SIF_BIN) $(DESTDIR)$(PREFIX)/bin/sif
+	ln -sf ../../bin/sif $(DESTDIR)$(PREFIX)/libexec/sif/convert-legacy-stream
 	install -m 755 $(LIBSIF_SO) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf libsif.so.$(SOVERSION) $(DESTDIR)$(PREFIX)/lib/libsif.so
 	install -m 644 $(LIBSIF_A) $(DESTDIR)$(PREFIX)/lib/
@@ -198,7 +216,8 @@ install: all
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/sif $(DESTDIR)$(PREFIX)/lib/libsif.* \
 		$(DESTDIR)$(PREFIX)/lib/pkgconfig/sif.pc
-	rm -rf $(DESTDIR)$(PREFIX)/include/sif $(DESTDIR)$(PREFIX)/lib/sif
+	rm -rf $(DESTDIR)$(PREFIX)/include/sif $(DESTDIR)$(PREFIX)/lib/sif \
+		$(DESTDIR)$(PREFIX)/libexec/sif
 	cd docs && for m in *.1; do rm -f $(DESTDIR)$(PREFIX)/share/man/man1/$$m; done
 	cd docs && for m in *.7; do rm -f $(DESTDIR)$(PREFIX)/share/man/man7/$$m; done
 

@@ -18,6 +18,10 @@ const struct cli_opt image_scan_opts[] = {
 };
 
 const struct cli_cmd cli_commands[] = {
+	{ "convert-legacy-stream", cmd_convert_legacy_stream, CMD_RAW_ARGS, 0, -1, NULL,
+	  "-i IN -o OUT -w 32|64 -g pv|hvm [-f libxc|libxl] [-x] [--skip-qemu] [--syslog] [-v]",
+	  "drop-in for Xen's convert-legacy-stream as xenopsd runs it (IN/OUT: fd or path); "
+	  "also installed under that name" },
 	{ "datamodel", cmd_datamodel, 0, 0, 1, json_opts, "[CLASS] [--json]",
 	  "classes and fields of the datamodel (core and plugins) with types and docs" },
 	{ "db export", cmd_db_export, 0, 1, 1, NULL, "STATE.DB",
