@@ -16,9 +16,10 @@
  * the same fd, with xenopsd's 1 MiB limit.
  *
  * Prints one line:
- *   exit=N out_bytes=M qemu=ok|none|fail(REASON) qemu_len=L rest=R [in_offset=O]
+ *   exit=N out_bytes=M qemu_len=L rest=R in_offset=O qemu=ok|none|fail(REASON)
  * rest: bytes of the input after what was read (the qemu record, else the
- * converter's stop); in_offset: the shared file offset the converter left.
+ * converter's stop); in_offset: the shared file offset the converter left
+ * (-1 for a pipe or socket).
  * Exit 0 when it could play its part, 3 when it could not.
  */
 #include <errno.h>
@@ -218,7 +219,8 @@ int main(int argc, char **argv)
 	struct drain d = { .keep = -1 };
 	pthread_t th;
 	pid_t feeder = -1;
-	char sig[15], verdict[96] = "none", offset[48] = "";
+	char sig[15], verdict[96] = "none";
+	long long offset = -1;
 	unsigned qlen = 0;
 
 	for (; i < argc && strcmp(argv[i], "--"); i++) {
@@ -274,12 +276,11 @@ int main(int argc, char **argv)
 	close(outp[1]);
 	pthread_join(th, NULL);
 	if (!strcmp(kind, "file"))
-		snprintf(offset, sizeof(offset), " in_offset=%lld",
-			 (long long)lseek(in, 0, SEEK_CUR));
+		offset = (long long)lseek(in, 0, SEEK_CUR);
 	if (!strcmp(guest, "hvm"))
 		read_qemu(in, qemu_file, verdict, sizeof(verdict), &qlen);
-	printf("exit=%d out_bytes=%llu qemu=%s qemu_len=%u rest=%llu%s\n", rc, d.bytes, verdict,
-	       qlen, rest_of(in, kind), offset);
+	printf("exit=%d out_bytes=%llu qemu_len=%u rest=%llu in_offset=%lld qemu=%s\n", rc,
+	       d.bytes, qlen, rest_of(in, kind), offset, verdict);
 	close(in);
 	if (feeder > 0)
 		waitpid(feeder, NULL, 0);
