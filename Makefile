@@ -77,7 +77,7 @@ TOOLS     := $(TOOL_SRC:tests/%.c=$(B)/tests/%)
 .SECONDARY:
 
 .PHONY: all check check-run demo demo-run asan bench fuzz fuzz-build install \
-	uninstall clean deps crashtest tests
+	uninstall clean deps deps-demo deps-check deps-bench deps-fuzz crashtest tests
 
 DROPIN    := $(B)/libexec/sif/convert-legacy-stream
 
@@ -154,16 +154,21 @@ $(B)/sif.pc: sif.pc.in Makefile
 
 # --- the two commands a new machine needs -------------------------------
 
+# Each target installs (as root) or names the Debian packages it needs, no
+# more: see scripts/deps.sh.  `make deps` is all of them.
 deps:
-	@sh scripts/deps.sh
+	@sh scripts/deps.sh all
 
-check: deps
+deps-%:
+	@sh scripts/deps.sh $*
+
+check: deps-check
 	@$(MAKE) --no-print-directory check-run
 
 check-run: tests
 	@sh tests/run.sh $(B)
 
-demo: deps
+demo: deps-demo
 	@$(MAKE) --no-print-directory demo-run
 
 demo-run: all $(GENS)
@@ -171,14 +176,14 @@ demo-run: all $(GENS)
 
 # --- more ----------------------------------------------------------------
 
-asan: deps
+asan: deps-check
 	@$(MAKE) --no-print-directory B=build-asan SAN=1 CFLAGS='-O1 -g' check-run
 
-crashtest: deps
+crashtest: deps-check
 	@$(MAKE) --no-print-directory tests
 	@SIF_CRASH_KILLS=200 sh tests/crashtest.sh $(B)
 
-bench: deps
+bench: deps-bench
 	@$(MAKE) --no-print-directory all $(GENS)
 	@sh bench/run.sh $(B)
 
@@ -186,7 +191,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_B := build-fuzz
 FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 
-fuzz: deps
+fuzz: deps-fuzz
 	@$(MAKE) --no-print-directory tests fuzz-build
 	@sh tests/fuzz.sh $(FUZZ_B) $(FUZZ_SECONDS) $(B)
 
