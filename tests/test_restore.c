@@ -1,10 +1,13 @@
 /*
  * The restore path end to end, in-process, through the fake Xen backend:
  * {legacy PV32, legacy PV64, legacy HVM, structured with Libxc, structured
- * with Libxc_legacy, raw} x {resume, receive from a pre-4.5 host, receive
- * from a current host}.  The backend must get exactly the converter's
- * output (or the untouched v2 stream), the device model exactly the qemu
- * record; refused combinations are refused with what each side says.
+ * with Libxc_legacy, raw, raw UEFI with Varstored, Swtpm0 and Swtpm} x
+ * {resume, receive from a pre-4.5 host, receive from a current host}.  The
+ * backend must get exactly the converter's output (or the untouched v2
+ * stream), the device model exactly the qemu record, varstored and swtpm
+ * exactly their records' bodies (Swtpm decoded from base64); refused
+ * combinations are refused with what each side says, and Demu, Qemu_xen,
+ * Libxl and a Swtpm that is not base64 are refused with the domain destroyed.
  * Then the bad inputs: disagreement, missing or unreadable image, a
  * truncated image mid-restore (VM stays Suspended, DB byte-identical), an
  * unknown platformdata value.

@@ -2,7 +2,8 @@
  * Whole suspend images for tests and benchmarks (see v2gen.h): the inner
  * stream from v2gen or v1gen, the framing written here independently of
  * libsif's writer (signature, headers, the Xenops S-expression as xenopsd
- * prints it, Qemu_trad, End_of_image), then for the ext2 kinds the
+ * prints it, Demu + vGPU state, Varstored, Swtpm0, Swtpm, Qemu_trad,
+ * End_of_image, in xenopsd's order), then for the ext2 kinds the
  * container: libsif's image writer (ext2tool=sif, fast) or the real
  * e2fsprogs tools (ext2tool=e2fsprogs: mke2fs -t ext2, then debugfs
  * `write`), so the reader is also checked against images it did not make.
