@@ -325,17 +325,27 @@ struct endpoint {
 	struct cli_output out;      /* --out PATH */
 };
 
-static int open_in(const char *v, struct endpoint *e, struct sif_err *err)
+/* 1: v is an fd (checked open, taken), 0: a path, -1: a bad fd. */
+static int take_fd(const char *v, const char *opt, const char *role, struct endpoint *e,
+		   struct sif_err *err)
 {
 	long fd;
 
-	if (decimal_fd(v, &fd)) {
-		if (fd < 0 || fd > INT32_MAX || fcntl((int)fd, F_GETFD) < 0)
-			return sif_errf(err, SIF_EIO, "--in %s: not an open file descriptor", v);
-		e->fd = (int)fd;
-		snprintf(e->name, sizeof(e->name), "input fd %ld", fd);
+	if (!decimal_fd(v, &fd))
 		return 0;
-	}
+	if (fd < 0 || fd > INT32_MAX || fcntl((int)fd, F_GETFD) < 0)
+		return sif_errf(err, SIF_EIO, "%s %s: not an open file descriptor", opt, v);
+	e->fd = (int)fd;
+	snprintf(e->name, sizeof(e->name), "%s fd %ld", role, fd);
+	return 1;
+}
+
+static int open_in(const char *v, struct endpoint *e, struct sif_err *err)
+{
+	int r = take_fd(v, "--in", "input", e, err);
+
+	if (r != 0)
+		return r < 0 ? -1 : 0;
 	e->fd = open(v, O_RDONLY | O_CLOEXEC);
 	if (e->fd < 0)
 		return sif_errno(err, SIF_EIO, "--in %s: open", v);
@@ -346,15 +356,10 @@ static int open_in(const char *v, struct endpoint *e, struct sif_err *err)
 
 static int open_out(const char *v, struct endpoint *e, struct sif_err *err)
 {
-	long fd;
+	int r = take_fd(v, "--out", "output", e, err);
 
-	if (decimal_fd(v, &fd)) {
-		if (fd < 0 || fd > INT32_MAX || fcntl((int)fd, F_GETFD) < 0)
-			return sif_errf(err, SIF_EIO, "--out %s: not an open file descriptor", v);
-		e->fd = (int)fd;
-		snprintf(e->name, sizeof(e->name), "output fd %ld", fd);
-		return 0;
-	}
+	if (r != 0)
+		return r < 0 ? -1 : 0;
 	/* "-" is a file name to the script, not stdout */
 	if (cli_output_open(strcmp(v, "-") ? v : "./-", &e->out, err) < 0)
 		return -1;

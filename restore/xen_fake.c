@@ -158,25 +158,7 @@ static int fake_save(struct sif_xen *x, uint32_t domid, int fd, bool hvm,
 	return send_file(path, fd, NULL, err);
 }
 
-static int fake_dm_load(struct sif_xen *x, uint32_t domid, const void *buf, size_t len,
-			struct sif_err *err)
-{
-	struct fake *f = x->priv;
-	char path[4096];
-	int out, rc;
-
-	snprintf(path, sizeof(path), "%s/dm-%u.state", f->dir, domid);
-	out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (out < 0)
-		return sif_errno(err, SIF_EIO, "fake Xen: %s", path);
-	rc = sif_write_exact(out, buf, len, path, err);
-	close(out);
-	if (rc < 0)
-		return -1;
-	return logf_(x, "dm_state_load", err, " domid=%u bytes=%zu", domid, len);
-}
-
-/* A record body, every byte, into dir/name. */
+/* State handed over, every byte, into dir/name. */
 static int keep_bytes(struct fake *f, const char *name, const void *buf, size_t len,
 		      struct sif_err *err)
 {
@@ -190,6 +172,17 @@ static int keep_bytes(struct fake *f, const char *name, const void *buf, size_t 
 	rc = sif_write_exact(out, buf, len, path, err);
 	close(out);
 	return rc;
+}
+
+static int fake_dm_load(struct sif_xen *x, uint32_t domid, const void *buf, size_t len,
+			struct sif_err *err)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "dm-%u.state", domid);
+	if (keep_bytes(x->priv, name, buf, len, err) < 0)
+		return -1;
+	return logf_(x, "dm_state_load", err, " domid=%u bytes=%zu", domid, len);
 }
 
 static int fake_varstored(struct sif_xen *x, uint32_t domid, const void *buf, size_t len,

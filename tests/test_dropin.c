@@ -354,22 +354,34 @@ static char *strip_heads(char *log, int pri, int *lines)
 	return out;
 }
 
-static void syslog_run(int type)
+/* The drop-in under tool_xenopsd (pipe), logging to a socket of the test's own. */
+static char *play_logged(struct report *rep, const struct image *im, int type)
 {
 	char *sock = tu_strf("%s/log.sock", dir), *out = tu_strf("%s/out", dir);
-	char *q = tu_strf("%s/q", dir), *log, *lines;
+	char *q = tu_strf("%s/q", dir), *log;
+	struct logd ld;
+
+	logd_start(&ld, sock, type);
+	setenv("SIF_SYSLOG_SOCKET", sock, 1);
+	play(rep, im, "pipe", dropin, out, q, NULL);
+	unsetenv("SIF_SYSLOG_SOCKET");
+	log = logd_stop(&ld);
+	free(sock);
+	free(out);
+	free(q);
+	return log;
+}
+
+static void syslog_run(int type)
+{
+	char *out = tu_strf("%s/peer.out", dir), *log, *lines;
 	struct image im;
 	struct report rep;
 	struct run_result r;
-	struct logd ld;
 	int n;
 
 	make_image(&im, "hvm", 32, 0);
-	logd_start(&ld, sock, type);
-	setenv("SIF_SYSLOG_SOCKET", sock, 1);
-	play(&rep, &im, "pipe", dropin, out, q, NULL);
-	unsetenv("SIF_SYSLOG_SOCKET");
-	log = logd_stop(&ld);
+	log = play_logged(&rep, &im, type);
 	assert_int_equal(rep.exit, 0);
 	assert_string_equal(rep.qemu, "ok");
 	lines = strip_heads(log, 8 | 6, &n);    /* LOG_USER | LOG_INFO */
@@ -383,9 +395,7 @@ static void syslog_run(int type)
 	free(log);
 	free(lines);
 	free_image(&im);
-	free(sock);
 	free(out);
-	free(q);
 }
 
 static void syslog_datagram(void **state)
@@ -403,11 +413,9 @@ static void syslog_stream(void **state)
 /* A refusal: exit 1, one LOG_ERR line naming the offset and what was expected. */
 static void syslog_error(void **state)
 {
-	char *sock = tu_strf("%s/err.sock", dir), *cut = tu_strf("%s/cut.img", dir);
-	char *out = tu_strf("%s/out", dir), *q = tu_strf("%s/q", dir), *log, *line;
+	char *cut = tu_strf("%s/cut.img", dir), *out = tu_strf("%s/out", dir), *log, *line;
 	struct image im;
 	struct report rep;
-	struct logd ld;
 	int n;
 	size_t prefix;
 	char *got, *ref;
@@ -418,11 +426,7 @@ static void syslog_error(void **state)
 	slice(im.path, cut, 0, im.v1_end / 2);
 	free(im.path);
 	im.path = cut;
-	logd_start(&ld, sock, SOCK_DGRAM);
-	setenv("SIF_SYSLOG_SOCKET", sock, 1);
-	play(&rep, &im, "pipe", dropin, out, q, NULL);
-	unsetenv("SIF_SYSLOG_SOCKET");
-	log = logd_stop(&ld);
+	log = play_logged(&rep, &im, SOCK_DGRAM);
 	assert_int_equal(rep.exit, 1);
 	/* what reached the pipe is the start of the valid stream, no more */
 	got = tu_read_file(out, &prefix);
@@ -441,9 +445,7 @@ static void syslog_error(void **state)
 	assert_int_equal(n, 1);
 	free(log);
 	free_image(&im);
-	free(sock);
 	free(out);
-	free(q);
 }
 
 /* --- bad input: the script's exit statuses ---------------------------------- */

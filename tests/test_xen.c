@@ -68,11 +68,22 @@ static size_t make_v2(unsigned char *b)
 	return n;
 }
 
+/* The file holds exactly n bytes of want. */
+static void expect_file(const char *path, const void *want, size_t n)
+{
+	size_t got;
+	char *data = tu_read_file(path, &got);
+
+	if (!data || got != n || memcmp(data, want, n))
+		fail_msg("%s: not the %zu bytes expected", path, n);
+	free(data);
+}
+
 static void fake_records_everything(void **state)
 {
 	char *dir = tu_mkdtemp(), *path, *log;
 	unsigned char stream[256], after[16];
-	size_t n = make_v2(stream), got;
+	size_t n = make_v2(stream);
 	struct sif_restore_result res;
 	struct sif_domain_spec spec = { .name = "vm", .uuid = "0f0e0d0c-0b0a-0908-0706-050403020100",
 					.hvm = false, .hvm_known = true, .vcpus = 2, .memory_kib = 1048576 };
@@ -80,7 +91,6 @@ static void fake_records_everything(void **state)
 	struct sif_err err;
 	uint32_t domid;
 	int p[2];
-	char *captured;
 
 	(void)state;
 	assert_int_equal(sif_xen_open_fake(&x, dir, NULL, &err), 0);
@@ -96,10 +106,7 @@ static void fake_records_everything(void **state)
 	assert_memory_equal(after, "QEMU-AFTER", 10);
 	close(p[0]);
 	path = tu_strf("%s/restore-1.libxc", dir);
-	captured = tu_read_file(path, &got);
-	assert_int_equal(got, n);
-	assert_memory_equal(captured, stream, n);
-	free(captured);
+	expect_file(path, stream, n);
 	free(path);
 	/* device-model state */
 	assert_int_equal(x->ops->dm_state_load(x, domid, "qemu-state", 10, &err), 0);
@@ -107,10 +114,7 @@ static void fake_records_everything(void **state)
 	assert_int_equal(x->ops->domain_unpause(x, domid, &err), 0);
 	sif_xen_close(x);
 	path = tu_strf("%s/dm-1.state", dir);
-	captured = tu_read_file(path, &got);
-	assert_int_equal(got, 10);
-	assert_memory_equal(captured, "qemu-state", 10);
-	free(captured);
+	expect_file(path, "qemu-state", 10);
 	free(path);
 	path = tu_strf("%s/calls.log", dir);
 	log = tu_read_file(path, NULL);
@@ -180,22 +184,18 @@ static void expect_mode(const char *path, mode_t mode)
  */
 static void real_backend_uefi_state_files(void **state)
 {
-	char *root = tu_mkdtemp(), *path, *got, b64[64];
+	char *root = tu_mkdtemp(), *path, b64[64];
 	unsigned char tpm[40];
 	struct sif_err err;
-	size_t len;
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(tpm); i++)
 		tpm[i] = (unsigned char)(i * 37 + 1);
 	assert_int_equal(sif_xen_write_efivars(root, 7, "EFI\0vars", 8, &err), 0);
 	path = tu_strf("%s/varstored-root-7/efi-vars-resume.dat", root);
-	got = tu_read_file(path, &len);
-	assert_int_equal(len, 8);
-	assert_memory_equal(got, "EFI\0vars", 8);
+	expect_file(path, "EFI\0vars", 8);
 	expect_mode(path, 0600);
 	free(path);
-	free(got);
 	path = tu_strf("%s/varstored-root-7", root);
 	expect_mode(path, 0750);
 	free(path);
@@ -203,17 +203,11 @@ static void real_backend_uefi_state_files(void **state)
 	assert_true(b64_ntop(tpm, sizeof(tpm), b64, sizeof(b64)) > 0);
 	assert_int_equal(sif_xen_write_vtpm(root, 7, b64, strlen(b64), SIF_VTPM_BASE64, &err), 0);
 	path = tu_strf("%s/swtpm-root-7/tpm2-00.permall", root);
-	got = tu_read_file(path, &len);
-	assert_int_equal(len, sizeof(tpm));
-	assert_memory_equal(got, tpm, sizeof(tpm));
+	expect_file(path, tpm, sizeof(tpm));
 	expect_mode(path, 0600);
-	free(got);
 	/* Swtpm0: the state as it is */
 	assert_int_equal(sif_xen_write_vtpm(root, 7, "raw-state", 9, SIF_VTPM_RAW, &err), 0);
-	got = tu_read_file(path, &len);
-	assert_int_equal(len, 9);
-	assert_memory_equal(got, "raw-state", 9);
-	free(got);
+	expect_file(path, "raw-state", 9);
 	free(path);
 	/* empty: nothing to restore, nothing written (xenopsd) */
 	assert_int_equal(sif_xen_write_vtpm(root, 8, "", 0, SIF_VTPM_BASE64, &err), 0);
@@ -242,7 +236,6 @@ static void fake_uefi_state(void **state)
 	char *dir = tu_mkdtemp(), *path, *got;
 	struct sif_xen *x;
 	struct sif_err err;
-	size_t len;
 
 	(void)state;
 	assert_int_equal(sif_xen_open_fake(&x, dir, NULL, &err), 0);
@@ -251,10 +244,7 @@ static void fake_uefi_state(void **state)
 	assert_int_equal(x->ops->vtpm_restore(x, 4, 1, "QUJ!", 4, SIF_VTPM_BASE64, &err), -1);
 	sif_xen_close(x);
 	path = tu_strf("%s/vtpm-4.0.state", dir);
-	got = tu_read_file(path, &len);
-	assert_int_equal(len, 4);
-	assert_memory_equal(got, "QUJD", 4);
-	free(got);
+	expect_file(path, "QUJD", 4);
 	free(path);
 	path = tu_strf("%s/calls.log", dir);
 	got = tu_read_file(path, NULL);
