@@ -9,7 +9,8 @@
  * the converter on one fd (the file itself, or a pipe or a socket fed by
  * another process, as a migration stream is), of which the caller first
  * reads the 15-byte "XenSavedDomain\n"; the converter's output is a pipe
- * drained by a reader thread (emu-manager's place).  In ARGS, "{in}" and
+ * drained by a reader thread (emu-manager's place).  IMAGE may be a block
+ * device (--fd file opens it as xenopsd opens the VDI).  In ARGS, "{in}" and
  * "{out}" become the decimal fd numbers, as forkexecd puts them in place
  * of xenopsd's uuids.  After the converter exits, an HVM guest's
  * "QemuDeviceModelRecord\n" + big-endian u32 length + data is read from
@@ -24,11 +25,14 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -201,10 +205,14 @@ static unsigned long long rest_of(int fd, const char *kind)
 
 	if (!strcmp(kind, "file")) {
 		off_t at = lseek(fd, 0, SEEK_CUR);
+		uint64_t size;
 
 		if (fstat(fd, &st) < 0 || at < 0)
 			die("fstat");
-		return (unsigned long long)(st.st_size - at);
+		size = (uint64_t)st.st_size;
+		if (S_ISBLK(st.st_mode) && ioctl(fd, BLKGETSIZE64, &size) < 0)
+			die("BLKGETSIZE64");
+		return (unsigned long long)(size - (uint64_t)at);
 	}
 	while ((r = read(fd, buf, sizeof(buf))) > 0)
 		n += (unsigned long long)r;
