@@ -201,6 +201,10 @@ the image, a pipe, a thread, a fork and exec, reading the qemu record: $sm_tool 
 /bin/true as the converter); without it: drop-in $(net "$sm_drop" "$sm_tool") s, script $(net "$sm_script" "$sm_tool") s,
 $(ratio "$(net "$sm_script" "$sm_tool")" "$(net "$sm_drop" "$sm_tool")")x. Goal: >= 20x.
 
+sif (and so the drop-in) links its libraries statically but libc, so the loader maps libc
+alone at each start; libxml2 and the Xen libraries are loaded only by the commands that use
+them.
+
 Commands (IMAGE = pv64-1g.img or hvm-1g.img, GUEST = pv or hvm):
 
 \`\`\`

@@ -398,6 +398,8 @@ static int run(const struct parsed *p, struct legacy_log *log, struct sif_err *e
 	set_opts(p, log, &o);
 	if (open_in(p->val[O_IN], &in, err) < 0 || open_out(p->val[O_OUT], &out, err) < 0)
 		goto out;
+	/* xenopsd's pipe into emu-manager: 1 GiB in half the time (bench/RESULTS.md) */
+	cli_output_widen_pipe(out.fd);
 	if (sif_convert_fd(in.fd, in.name, out.fd, out.name, &o, &res, err) < 0)
 		goto out;
 	if (out.opened && cli_output_close(&out.out, true, err) < 0) {

@@ -273,6 +273,7 @@ int cmd_image_convert(struct cli *cli, struct cli_args *a)
 	if (cli_output_open(out_path, &out, &cli->err) < 0)
 		goto out;
 	out_open = true;
+	cli_output_widen_pipe(out.fd);
 	if (sif_convert(in.src, out.fd, out.name, &opts, &res, &cli->err) < 0)
 		goto out;
 	out_open = false;

@@ -35,6 +35,14 @@ int cli_output_open(const char *path, struct cli_output *out, struct sif_err *er
 	return 0;
 }
 
+void cli_output_widen_pipe(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode))
+		(void)fcntl(fd, F_SETPIPE_SZ, 1 << 20);
+}
+
 int cli_output_close(struct cli_output *out, bool ok, struct sif_err *err)
 {
 	int rc = 0;

@@ -20,6 +20,12 @@ struct cli_output {
 };
 
 int cli_output_open(const char *path, struct cli_output *out, struct sif_err *err);
+/*
+ * If fd is a pipe, ask for a 1 MiB buffer (the default pipe-max-size):
+ * with 64 KiB the writer and its reader take turns every 16 pages.  Best
+ * effort: a pipe left as it was only costs time.
+ */
+void cli_output_widen_pipe(int fd);
 /* ok: commit (rename into place, close); else drop the temp file. */
 int cli_output_close(struct cli_output *out, bool ok, struct sif_err *err);
 
