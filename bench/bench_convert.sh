@@ -32,16 +32,6 @@ gen() { # NAME ARGS...
 	f="$IN/$1"; shift
 	"$GEN" "$f" "$@"
 }
-gen pv64-1g.v1 guest=pv width=32 guest_width=64 pages=$GIB vcpus=4 tsc=1 seed=1
-gen hvm-1g.v1 guest=hvm width=64 pages=$GIB vcpus=4 hvm_params=1 tsc=1 qemu=1 seed=2
-gen pv64-256m.v1 guest=pv width=32 guest_width=64 pages=$((GIB / 4)) vcpus=4 seed=3
-gen pv64-4g.v1 guest=pv width=32 guest_width=64 pages=$((GIB * 4)) vcpus=4 seed=4
-# legacy images as xenopsd has them: XenSavedDomain + v1 (+ QemuDeviceModelRecord)
-gen pv64-1g.img guest=pv width=32 guest_width=64 pages=$GIB vcpus=4 tsc=1 wrap=image seed=6
-gen hvm-1g.img guest=hvm width=32 pages=$GIB vcpus=4 hvm_params=1 tsc=1 qemu=1 \
-	qemu_len=262144 wrap=image seed=7
-gen hvm-1m.img guest=hvm width=32 pages=200 vcpus=2 hvm_params=1 tsc=1 qemu=1 qemu_len=65536 \
-	wrap=image seed=5
 
 # peak_rss_pipe CMD...: peak RSS (KiB) of CMD writing into a pipe read by cat
 peak_rss_pipe() {
@@ -51,7 +41,17 @@ peak_rss_pipe() {
 
 gbs() { awk -v b="$1" -v t="$2" 'BEGIN { printf "%.2f", b / t / 1e9 }'; }
 
+# BENCH_CONVERT_PARTS: "convert", "xenopsd" or both (default)
+PARTS=${BENCH_CONVERT_PARTS:-convert xenopsd}
+case " $PARTS " in *" convert "*) ;; *) skip_convert=1 ;; esac
+
 # --- 1. sif image convert ----------------------------------------------------
+
+if [ -z "${skip_convert:-}" ]; then
+gen pv64-1g.v1 guest=pv width=32 guest_width=64 pages=$GIB vcpus=4 tsc=1 seed=1
+gen hvm-1g.v1 guest=hvm width=64 pages=$GIB vcpus=4 hvm_params=1 tsc=1 qemu=1 seed=2
+gen pv64-256m.v1 guest=pv width=32 guest_width=64 pages=$((GIB / 4)) vcpus=4 seed=3
+gen pv64-4g.v1 guest=pv width=32 guest_width=64 pages=$((GIB * 4)) vcpus=4 seed=4
 
 bench_one() { # KIND PEEROPTS
 	k=$1 popts=$2 in="$IN/$1-1g.v1" o="$IN/$1.out"
@@ -136,6 +136,14 @@ speed), so those go through a 128 KiB buffer.
 MD
 write_section "converter" "$OUT/section.md"
 cat "$OUT/section.md"
+fi
+case " $PARTS " in *" xenopsd "*) ;; *) exit 0 ;; esac
+# legacy images as xenopsd has them: XenSavedDomain + v1 (+ QemuDeviceModelRecord)
+gen pv64-1g.img guest=pv width=32 guest_width=64 pages=$GIB vcpus=4 tsc=1 wrap=image seed=6
+gen hvm-1g.img guest=hvm width=32 pages=$GIB vcpus=4 hvm_params=1 tsc=1 qemu=1 \
+	qemu_len=262144 wrap=image seed=7
+gen hvm-1m.img guest=hvm width=32 pages=200 vcpus=2 hvm_params=1 tsc=1 qemu=1 qemu_len=65536 \
+	wrap=image seed=5
 
 # --- 2. the drop-in as xenopsd runs it ------------------------------------------
 
@@ -175,6 +183,7 @@ hyperfine -N --warmup 5 --runs 50 --export-json "$OUT/xenopsd-small.json" \
 	-n "tool_xenopsd alone (/bin/true as converter)" "$TOOL --fd file --guest pv $small -- /bin/true" \
 	>/dev/null
 set -- $(hf_medians "$OUT/xenopsd-small.json"); sm_drop=$1 sm_script=$2 sm_tool=$3
+set -- $(hf_cpu "$OUT/xenopsd-small.json"); cpu_drop=$1 cpu_script=$2 cpu_tool=$3
 net() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.6f", a - b }'; }
 
 cat > "$OUT/xenopsd.md" <<MD
@@ -200,6 +209,10 @@ $sm_script s: $(ratio "$sm_script" "$sm_drop")x. Both include tool_xenopsd's own
 the image, a pipe, a thread, a fork and exec, reading the qemu record: $sm_tool s with
 /bin/true as the converter); without it: drop-in $(net "$sm_drop" "$sm_tool") s, script $(net "$sm_script" "$sm_tool") s,
 $(ratio "$(net "$sm_script" "$sm_tool")" "$(net "$sm_drop" "$sm_tool")")x. Goal: >= 20x.
+CPU time (user + system, mean per run, from the same runs; less sensitive to waiting for a
+core on a busy machine): drop-in $cpu_drop s, script $cpu_script s, tool_xenopsd alone $cpu_tool s;
+without the tool: drop-in $(net "$cpu_drop" "$cpu_tool") s, script $(net "$cpu_script" "$cpu_tool") s,
+$(ratio "$(net "$cpu_script" "$cpu_tool")" "$(net "$cpu_drop" "$cpu_tool")")x.
 
 sif (and so the drop-in) links its libraries statically but libc, so the loader maps libc
 alone at each start; libxml2 and the Xen libraries are loaded only by the commands that use
