@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <json.h>
 #include <cmocka.h>
@@ -30,6 +31,7 @@
 #include "imgtest.h"
 #include "sif/image.h"
 #include "sif/io.h"
+#include "dbutil.h"
 #include "expect.h"
 #include "testutil.h"
 #include "v2gen.h"
@@ -264,68 +266,38 @@ static void wrap_write_failures(void **state)
 	free(out);
 }
 
-/*
- * A pool DB with the plugin and its migration applied, and the uuid of a
- * suspend VDI in it (marked legacy by the migration); *dbarg and *pdirarg
- * are the options naming them, *pdir the plugin directory to remove.
- */
-static char *pool_with_suspend_vdi(const char *seed, char **dbarg, char **pdirarg, char **pdir)
-{
-	char *db = tu_strf("%s/pool-%s.db", dir, seed), *args, *vdi;
-	struct run_result r;
-
-	*pdir = tu_plugin_dir((const char *[]){ "suspend_image_format", NULL });
-	*dbarg = tu_strf("--db=%s", db);
-	*pdirarg = tu_strf("--plugin-dir=%s", *pdir);
-	args = tu_strf("--vms 2 --vdis 4 --suspended 1 --seed %s", seed);
-	assert_int_equal(tu_gen_pool(db, args), 0);
-	tu_sif(&r, *dbarg, *pdirarg, "db", "migrate", NULL);
-	tu_expect(&r, 0, NULL, NULL);
-	tu_sif(&r, *dbarg, *pdirarg, "vdi-list", "type=suspend", "--minimal", NULL);
-	vdi = strndup(r.out, 36);
-	tu_run_free(&r);
-	free(db);
-	free(args);
-	return vdi;
-}
-
 static void vdi_check(void **state)
 {
-	char *dbarg, *pdir, *pdirarg, *img = tu_strf("%s/c.img", dir), *vdi, *uarg;
+	struct tu_pool pool;
+	char *img = tu_strf("%s/c.img", dir);
 	struct run_result r;
 
 	(void)state;
-	vdi = pool_with_suspend_vdi("3", &dbarg, &pdirarg, &pdir);
-	uarg = tu_strf("uuid=%s", vdi);
+	tu_pool_make(&pool, dir);
 	tu_sif(&r, "image", "wrap", "--format", "raw", "--libxc", stream, img, NULL);
 	tu_expect(&r, 0, NULL, NULL);
-	tu_sif(&r, dbarg, pdirarg, "vdi-check", uarg, "--image", img, NULL);
+	tu_sif(&r, pool.dbarg, pool.pdirarg, "vdi-check", pool.vdi, "--image", img, NULL);
 	tu_expect(&r, 1, "suspend_image_format=legacy but the image is raw (raw container, "
 	       "XenSavedDomv2 framing); run with --fix", NULL);
-	tu_sif(&r, dbarg, pdirarg, "vdi-check", uarg, "--image", img, "--fix",
+	tu_sif(&r, pool.dbarg, pool.pdirarg, "vdi-check", pool.vdi, "--image", img, "--fix",
 	       NULL);
 	tu_expect(&r, 0, "suspend_image_format was legacy, the image is raw", "");
-	tu_sif(&r, dbarg, pdirarg, "vdi-param-get", uarg,
+	tu_sif(&r, pool.dbarg, pool.pdirarg, "vdi-param-get", pool.vdi,
 	       "param-name=suspend-image-format", NULL);
 	tu_expect(&r, 0, "raw", NULL);
-	tu_sif(&r, dbarg, pdirarg, "vdi-check", uarg, "--image", img, NULL);
+	tu_sif(&r, pool.dbarg, pool.pdirarg, "vdi-check", pool.vdi, "--image", img, NULL);
 	tu_expect(&r, 0, "suspend_image_format=raw agrees with the image", NULL);
 	/* a bare stream never changes the field */
-	tu_sif(&r, dbarg, pdirarg, "vdi-check", uarg, "--image", stream, "--fix",
+	tu_sif(&r, pool.dbarg, pool.pdirarg, "vdi-check", pool.vdi, "--image", stream, "--fix",
 	       NULL);
 	tu_expect(&r, 1, NULL, "a bare libxc v2 stream, not a suspend image");
-	tu_sif(&r, dbarg, pdirarg, "vdi-check", "uuid=00000000-0000-0000-0000-000000000000",
+	tu_sif(&r, pool.dbarg, pool.pdirarg, "vdi-check", "uuid=00000000-0000-0000-0000-000000000000",
 	       "--image", img, NULL);
 	tu_expect(&r, 1, NULL, "no VDI with uuid 00000000-0000-0000-0000-000000000000");
-	tu_sif(&r, dbarg, pdirarg, "vdi-check", uarg, NULL);
+	tu_sif(&r, pool.dbarg, pool.pdirarg, "vdi-check", pool.vdi, NULL);
 	tu_expect(&r, 2, NULL, "missing --image PATH");
-	tu_rmrf(pdir);
-	free(dbarg);
-	free(pdir);
-	free(pdirarg);
+	tu_pool_free(&pool);
 	free(img);
-	free(vdi);
-	free(uarg);
 }
 
 /* --- images as today's xenopsd writes them ------------------------------- */
@@ -510,26 +482,30 @@ static void verify_up_to_an_unsized_demu(void **state)
 
 static void vdi_check_derives_the_format(void **state)
 {
-	char *dbarg, *pdir, *pdirarg, *vdi, *uarg, *raw, *st;
+	struct tu_pool pool;
 	struct imggen_result g;
 	struct run_result r;
+	char *raw, *st, *sub;
 
 	(void)state;
 	raw = make("check.raw", &vgpu, IMGGEN_RAW, &g);
 	st = make("check.ext2", &uefi, IMGGEN_STRUCTURED, &g);
-	vdi = pool_with_suspend_vdi("4", &dbarg, &pdirarg, &pdir);
-	uarg = tu_strf("uuid=%s", vdi);
-	tu_sif(&r, dbarg, pdirarg, "vdi-check", uarg, "--image", raw, "--fix", NULL);
+	/* a pool of its own: vdi_check's marked its VDI raw */
+	sub = tu_strf("%s/today", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	tu_pool_make(&pool, sub);
+	tu_sif(&r, pool.dbarg, pool.pdirarg, "vdi-check", pool.vdi, "--image", raw, "--fix", NULL);
 	tu_expect(&r, 0, "suspend_image_format was legacy, the image is raw (raw container, "
 		  "XenSavedDomv2 framing): fixed, now raw", NULL);
-	tu_sif(&r, dbarg, pdirarg, "vdi-check", uarg, "--image", st, NULL);
+	tu_sif(&r, pool.dbarg, pool.pdirarg, "vdi-check", pool.vdi, "--image", st, NULL);
 	tu_expect(&r, 1, "suspend_image_format=raw but the image is structured (ext2 container",
 		  NULL);
-	tu_sif(&r, dbarg, pdirarg, "vdi-check", uarg, "--image", st, "--fix", NULL);
+	tu_sif(&r, pool.dbarg, pool.pdirarg, "vdi-check", pool.vdi, "--image", st, "--fix", NULL);
 	tu_expect(&r, 0, "fixed, now structured", NULL);
-	tu_rmrf(pdir);
-	free(dbarg); free(pdir); free(pdirarg); free(vdi); free(uarg);
-	free(raw); free(st);
+	tu_pool_free(&pool);
+	free(raw);
+	free(st);
+	free(sub);
 }
 
 int main(void)
