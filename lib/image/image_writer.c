@@ -152,10 +152,14 @@ static void ext2_sink_map(struct sif_image_writer *w, uint64_t off, uint64_t *de
 
 static int ext2_sink_commit(struct sif_image_writer *w, struct sif_err *err)
 {
-	/* Data first, so the metadata never describes blocks not yet written. */
-	if (fsync(w->fd) < 0)
+	/*
+	 * On a device, data first, so the metadata never describes blocks
+	 * not yet written.  A temp file is nobody's image until the rename,
+	 * after one fsync of data and metadata together.
+	 */
+	if (w->is_dev && fsync(w->fd) < 0)
 		return sif_errno(err, SIF_EIO, "%s: fsync", w->path);
-	return ext2_mkfs_finish(&w->fs, w->ino, w->pos, err);
+	return ext2_mkfs_finish(&w->fs, w->ino, w->pos, w->is_dev, err);
 }
 
 static void ext2_sink_abort(struct sif_image_writer *w)
