@@ -2,6 +2,12 @@
  * Worker processes of pool-convert-legacy (cli/convert_workers.h).  The
  * messages are fixed-size structs below PIPE_BUF, so each write is atomic
  * and the parent reads whole ones.
+ *
+ * A job holds one of the N slots while it converts.  Once its bytes are
+ * written (MSG_WRITTEN) the next job takes the slot while this one goes
+ * on with its fsync and read-back (and the parent then with its commit):
+ * so the disk and the CPU both work with one job too.  At most N jobs
+ * finish that way at once: 2N worker processes in all.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,7 +23,7 @@
 
 #include "convert_workers.h"
 
-enum { MSG_PROGRESS = 1, MSG_RESULT = 2 };
+enum { MSG_PROGRESS = 1, MSG_WRITTEN = 2, MSG_RESULT = 3 };
 
 struct wmsg {
 	uint32_t kind;
@@ -57,6 +63,14 @@ static void child_progress(void *ctx, uint64_t pos, uint64_t end)
 	send_msg(c->fd, &m);
 }
 
+static void child_written(void *ctx)
+{
+	struct child *c = ctx;
+	struct wmsg m = { .kind = MSG_WRITTEN };
+
+	send_msg(c->fd, &m);
+}
+
 static void __attribute__((noreturn))
 child_main(struct conv_job *j, int wfd, pid_t parent, bool dry, const struct sif_vdi_conv_opts *o)
 {
@@ -70,6 +84,8 @@ child_main(struct conv_job *j, int wfd, pid_t parent, bool dry, const struct sif
 	signal(SIGPIPE, SIG_IGN);
 	co.progress = child_progress;
 	co.progress_ctx = &c;
+	co.written = child_written;
+	co.written_ctx = &c;
 	m.rc = dry ? sif_vdi_conv_dry_run(&j->v, &co, &m.res, &m.err)
 		   : sif_vdi_conv_write(&j->v, j->out, &co, &m.res, &m.err);
 	send_msg(wfd, &m);
@@ -136,6 +152,8 @@ static int drain(struct conv_job *j)
 	if (r == (ssize_t)sizeof(m)) {
 		if (m.kind == MSG_PROGRESS) {
 			j->pos = m.pos;
+		} else if (m.kind == MSG_WRITTEN) {
+			j->written = true;
 		} else {
 			j->have_result = true;
 			j->rc = m.rc;
@@ -152,9 +170,9 @@ int conv_workers_run(struct conv_job *jobs, size_t n, unsigned max_jobs, bool dr
 		     const struct sif_vdi_conv_opts *o, struct cli_progress *p,
 		     conv_job_done done, void *ctx, struct sif_err *err)
 {
-	struct pollfd *pfd = calloc(max_jobs, sizeof(*pfd));
-	size_t *who = calloc(max_jobs, sizeof(*who)), next = 0, k;
-	unsigned running = 0, finished = 0, np;
+	struct pollfd *pfd = calloc(2 * (size_t)max_jobs, sizeof(*pfd));
+	size_t *who = calloc(2 * (size_t)max_jobs, sizeof(*who)), next = 0, k;
+	unsigned running = 0, writing = 0, finished = 0, np;
 	uint64_t bytes_done = 0;
 	int rc = -1;
 
@@ -167,7 +185,7 @@ int conv_workers_run(struct conv_job *jobs, size_t n, unsigned max_jobs, bool dr
 	while (next < n || running) {
 		uint64_t bytes = bytes_done;
 
-		while (running < max_jobs && next < n) {
+		while (writing < max_jobs && running < 2 * max_jobs && next < n) {
 			struct conv_job *j = &jobs[next++];
 
 			if (start(jobs, next - 1, dry_run, o, &j->err) < 0) {
@@ -178,6 +196,7 @@ int conv_workers_run(struct conv_job *jobs, size_t n, unsigned max_jobs, bool dr
 				continue;
 			}
 			running++;
+			writing++;
 		}
 		np = 0;
 		for (k = 0; k < next; k++)
@@ -191,8 +210,15 @@ int conv_workers_run(struct conv_job *jobs, size_t n, unsigned max_jobs, bool dr
 		}
 		for (k = 0; k < np; k++) {
 			struct conv_job *j = &jobs[who[k]];
+			bool was_written = j->written;
+			int live;
 
-			if (!(pfd[k].revents & (POLLIN | POLLHUP | POLLERR)) || drain(j))
+			if (!(pfd[k].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			live = drain(j);
+			if (!was_written && (j->written || !live))
+				writing--;
+			if (live)
 				continue;
 			running--;
 			finished++;

@@ -10,7 +10,8 @@
  *      checked against the field (a disagreement is a failure, listed,
  *      never converted); bytes to convert and the space the new images
  *      need, refused with the numbers when DIR lacks it;
- *   3. N worker processes write and verify (convert_workers.c); this
+ *   3. N worker processes write and verify (convert_workers.c: a
+ *      worker's fsync and read-back overlap the next one's writing); this
  *      process commits each finished one on its own, then removes its
  *      original if asked; a failure is listed with its reason and the
  *      rest go on;
@@ -44,7 +45,8 @@
 
 const struct cli_opt pool_convert_opts[] = {
 	{ "out-dir", true, "directory for the new images (<vdi-uuid>" IMAGE_SUFFIX ")" },
-	{ "jobs", true, "conversions at a time (default 1, at most 64)" },
+	{ "jobs", true, "conversions at a time (default 1, at most 64; each one's fsync and "
+	  "read-back overlap the next)" },
 	{ "to", true, "structured (default: ext2 holding suspend-image) or raw" },
 	{ "dry-run", false, "plan, check, convert and verify in memory; write and change nothing" },
 	{ "remove-originals", false, "remove each original image once its VDI points at the new one" },

@@ -290,6 +290,7 @@ int sif_vdi_conv_write(const struct sif_vdi_conv *v, const char *out,
 	struct sif_image_convert_opts io = {
 		.to = o->to, .xenops_vm = v->vm_str, .now = o->now, .mode = o->mode,
 		.conv = { .progress = o->progress, .progress_ctx = o->progress_ctx },
+		.written = o->written, .written_ctx = o->written_ctx,
 	};
 	struct sif_image_summary sum;
 	struct sif_image img;

@@ -1,12 +1,13 @@
 #!/bin/sh
 # Crash test of `sif pool-convert-legacy` (make check): SIGKILL at instants
 # spread over runs converting 4 legacy images (raw and ext2, PV and HVM)
-# with 2 jobs, half of them with --remove-originals.  After every kill the
-# pool DB must point every suspend VDI at a complete image that verifies
-# and agrees with its suspend_image_format (old or new); a second run must
-# finish the work, leaving in the out-dir exactly one image per VDI and no
-# temp or orphan file, and the originals byte for byte as they were (or,
-# with --remove-originals, all gone and forgotten).
+# with 1 and 2 jobs (with 1 too, an image's fsync and read-back overlap
+# the next one's conversion), half of them with --remove-originals.  After
+# every kill the pool DB must point every suspend VDI at a complete image
+# that verifies and agrees with its suspend_image_format (old or new); a
+# second run must finish the work, leaving in the out-dir exactly one image
+# per VDI and no temp or orphan file, and the originals byte for byte as
+# they were (or, with --remove-originals, all gone and forgotten).
 # Env: SIF_CRASH_KILLS (default 12).
 set -u
 B=$SIF_BUILD
@@ -65,11 +66,11 @@ echo "convert crash test: $n images, one run $((run_ns / 1000000)) ms, $kills ki
 k=1 before=0 during=0 after=0
 while [ "$k" -le "$kills" ]; do
 	fresh
-	mode=keep flag=
+	mode=keep flag= jobs=$((1 + (k / 2) % 2))
 	[ $((k % 2)) -eq 0 ] && mode=remove flag=--remove-originals
 	ns=$(( run_ns * 11 / 10 * (2 * k - 1) / (2 * kills) ))
 	# not through S(): the kill must reach sif itself
-	"$SIF" --db "$W/pool.db" pool-convert-legacy --out-dir "$W/out" --jobs 2 $flag \
+	"$SIF" --db "$W/pool.db" pool-convert-legacy --out-dir "$W/out" --jobs $jobs $flag \
 		>/dev/null 2>&1 &
 	pid=$!
 	sleep "$(printf '%d.%09d' $((ns / 1000000000)) $((ns % 1000000000)))"

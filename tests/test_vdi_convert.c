@@ -452,6 +452,91 @@ static void injected_failures(void **state)
 	free(o1);
 }
 
+/* What the image looked like when the writer said its bytes were written. */
+struct written_seen {
+	const char *out;
+	int calls;
+	bool presented;         /* out existed already */
+	int entries;            /* in the out-dir: the temp file alone */
+};
+
+static void on_written(void *ctx)
+{
+	struct written_seen *ws = ctx;
+
+	ws->calls++;
+	ws->presented = access(ws->out, F_OK) == 0;
+	ws->entries = tu_count_entries(out);
+}
+
+/*
+ * pool-convert-legacy starts the next conversion when the writer says its
+ * bytes are written: that is once, before the image is durable or
+ * presented under its name; a failure after it (the fsync) still leaves
+ * nothing, and a write that fails never says it.
+ */
+static void written_before_presented(void **state)
+{
+	static const struct sif_fs_ops ops = { f_write, f_fsync, f_rename };
+	char *o1 = tu_strf("%s/w.img", out);
+	struct written_seen ws = { .out = o1 };
+	struct sif_vdi_conv_opts o = { .mode = 0600, .now = 1, .written = on_written,
+				       .written_ctx = &ws };
+	struct sif_vdi_conv_result res;
+	struct sif_vdi_conv v;
+	struct sif_err err;
+	struct lib l;
+
+	(void)state;
+	fresh();
+	lib_open(&l);
+	for (int fmt = 0; fmt < 2; fmt++) {
+		o.to = fmt ? SIF_IMAGE_RAW : SIF_IMAGE_STRUCTURED;
+		memset(&ws, 0, sizeof(ws));
+		ws.out = o1;
+		load_checked(&l, fmt, &v);
+		assert_int_equal(sif_vdi_conv_write(&v, o1, &o, &res, &err), 0);
+		assert_int_equal(ws.calls, 1);
+		assert_false(ws.presented);
+		assert_int_equal(ws.entries, 1);
+		assert_int_equal(it_scan(o1, NULL, &err), 0);
+		if (fmt)
+			assert_int_equal(it_size(o1), res.out_bytes);
+		unlink(o1);
+		sif_vdi_conv_free(&v);
+		/* the fsync after it fails: nothing is left */
+		memset(&ws, 0, sizeof(ws));
+		ws.out = o1;
+		load_checked(&l, fmt, &v);
+		failing = "fsync";
+		fail_at = 0;
+		calls = 0;
+		sif_fs_set_ops(&ops);
+		assert_int_equal(sif_vdi_conv_write(&v, o1, &o, &res, &err), -1);
+		sif_fs_set_ops(NULL);
+		assert_int_equal(ws.calls, 1);
+		assert_int_equal(tu_count_entries(out), 0);
+		sif_vdi_conv_free(&v);
+		/* a write fails: never said */
+		memset(&ws, 0, sizeof(ws));
+		ws.out = o1;
+		load_checked(&l, fmt, &v);
+		failing = "write";
+		fail_at = 3;
+		calls = 0;
+		sif_fs_set_ops(&ops);
+		assert_int_equal(sif_vdi_conv_write(&v, o1, &o, &res, &err), -1);
+		sif_fs_set_ops(NULL);
+		assert_int_equal(ws.calls, 0);
+		assert_int_equal(tu_count_entries(out), 0);
+		sif_vdi_conv_free(&v);
+	}
+	assert_untouched(0);
+	assert_untouched(1);
+	lib_close(&l);
+	free(o1);
+}
+
 /* --- pool-convert-legacy ---------------------------------------------------- */
 
 static void pool_convert_mixed(void **state)
@@ -569,6 +654,7 @@ int main(void)
 		cmocka_unit_test(vdi_convert_refusals),
 		cmocka_unit_test(commit_rechecks),
 		cmocka_unit_test(injected_failures),
+		cmocka_unit_test(written_before_presented),
 		cmocka_unit_test(pool_convert_mixed),
 		cmocka_unit_test(progress_on_tty_only),
 	};

@@ -86,6 +86,9 @@ struct sif_vdi_conv_opts {
 	mode_t mode;                    /* of the new file */
 	void (*progress)(void *ctx, uint64_t in_pos, uint64_t in_end);
 	void *progress_ctx;
+	/* write: every byte written, the fsync and the read-back to come */
+	void (*written)(void *ctx);
+	void *written_ctx;
 };
 
 struct sif_vdi_conv_result {
