@@ -57,7 +57,8 @@ const struct cli_cmd cli_commands[] = {
 	  "loaded plugins with the fields, migrations and hooks they add" },
 	{ "pool-convert-legacy", cmd_pool_convert_legacy, 0, 0, 0, pool_convert_opts,
 	  "--out-dir DIR [--jobs N] [--to structured|raw] [--dry-run] [--remove-originals] [--json]",
-	  "convert every legacy suspend VDI of the pool, N at a time, each committed on its own" },
+	  "convert every suspend VDI that needs the legacy path (marked legacy, or structured or "
+	  "raw holding a Libxc_legacy record), N at a time, each committed on its own" },
 	{ "vdi-check", cmd_vdi_check, CMD_KV, 0, 0, vdi_check_opts,
 	  "uuid=UUID --image PATH [--fix]",
 	  "compare a VDI's suspend_image_format with what its image holds (--fix corrects it)" },

@@ -101,6 +101,8 @@ struct json_object *convert_row_json(const struct convert_row *r)
 	add_str(o, "vm", r->vm);
 	add_str(o, "status", r->status);
 	add_str(o, "from", r->from);
+	json_object_object_add(o, "libxc_legacy_record",
+			       json_object_new_boolean(r->libxc_legacy_record));
 	add_str(o, "to", r->to);
 	add_str(o, "container", r->container);
 	add_str(o, "guest", r->hvm_known ? (r->hvm ? "hvm" : "pv") : NULL);

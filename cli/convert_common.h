@@ -37,6 +37,7 @@ struct convert_row {
 	char *vm;                       /* NULL: no VM suspended on it */
 	const char *status;             /* converted, verified (dry run), failed, nothing-to-do */
 	const char *from, *to, *container;
+	bool libxc_legacy_record;       /* from a structured or raw image's Libxc_legacy record */
 	char *original, *image;         /* image: the new one */
 	char *error;
 	bool hvm_known, hvm;

@@ -252,7 +252,8 @@ int sif_vdi_conv_check(struct sif_vdi_conv *v, bool *needed, struct sif_err *err
 			 sif_container_name(img.container_kind), v->uuid, v->location);
 		goto out;
 	}
-	if (img.stream == SIF_STREAM_XL) {
+	/* an old xl's v1 stream; a libxl v2 one restores as it is */
+	if (img.stream == SIF_STREAM_XL && img.format == SIF_IMAGE_LEGACY) {
 		sif_errf(err, SIF_EREFUSED, "VDI %s: %s is an xl save file, not a xenopsd suspend "
 			 "image: not converted", v->uuid, v->location);
 		goto out;
@@ -261,6 +262,7 @@ int sif_vdi_conv_check(struct sif_vdi_conv *v, bool *needed, struct sif_err *err
 		sif_err_prefix(err, "VDI %s", v->uuid);
 		goto out;
 	}
+	v->libxc_legacy_record = legacy_rec;
 	*needed = img.stream == SIF_STREAM_LEGACY || legacy_rec;
 	rc = 0;
 out:

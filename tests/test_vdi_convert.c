@@ -618,6 +618,145 @@ static void pool_convert_mixed(void **state)
 	free(odir); free(img0); free(raw); free(img2); free(orphan); free(temp);
 }
 
+/* Replace VDI i's image with what gen (a shell command, %s the path) makes; the field follows. */
+static void reimage(int i, const char *gen)
+{
+	struct run_result r;
+	char *img = tu_strf("%s/img/legacy-%d.img", w, i), *u = tu_strf("uuid=%s", vdi[i]);
+	char *cmd = tu_strf(gen, img);
+
+	unlink(img);
+	assert_int_equal(tu_sh(&r, "%s", cmd), 0);
+	tu_run_free(&r);
+	tu_sif(&r, dbarg, "vdi-check", u, "--image", img, "--fix", NULL);
+	tu_expect(&r, 0, "fixed", NULL);
+	free(img);
+	free(u);
+	free(cmd);
+}
+
+static struct json_object *row_of(struct json_object *rows, const char *uuid)
+{
+	for (size_t i = 0; i < json_object_array_length(rows); i++) {
+		struct json_object *row = json_object_array_get_idx(rows, i), *u;
+
+		if (json_object_object_get_ex(row, "vdi", &u) &&
+		    !strcmp(json_object_get_string(u), uuid))
+			return row;
+	}
+	return NULL;
+}
+
+static const char *row_str(struct json_object *row, const char *key)
+{
+	struct json_object *v;
+
+	assert_true(json_object_object_get_ex(row, key, &v));
+	return json_object_get_string(v);
+}
+
+static int64_t plan_int(struct json_object *j, const char *key)
+{
+	struct json_object *pl, *v;
+
+	assert_true(json_object_object_get_ex(j, "plan", &pl));
+	assert_true(json_object_object_get_ex(pl, key, &v));
+	return json_object_get_int64(v);
+}
+
+/*
+ * DESIGN §5: a structured or raw image whose stream is a Libxc_legacy
+ * record needs the legacy path too.  The plan finds such VDIs from their
+ * record headers, lists them as such and converts them; a structured or
+ * raw VDI that restores as it is (here an xl save file) is left alone; one
+ * whose image cannot be opened is listed with its uuid, never skipped.
+ */
+static void pool_convert_libxc_legacy_records(void **state)
+{
+	struct run_result r;
+	char *odir = tu_strf("--out-dir=%s", out), *img3 = tu_strf("%s/img/legacy-3.img", w);
+	char *gone = tu_strf("%s.gone", img3), *img2 = tu_strf("%s/img/legacy-2.img", w);
+	struct json_object *j, *rows, *row;
+
+	(void)state;
+	fresh();
+	reimage(0, "\"$SIF_BUILD/tests/gen_image\" '%s' kind=raw-legacy "
+		"v1='guest=pv width=64 guest_width=64 pages=150 vcpus=2 seed=3'");
+	reimage(1, "\"$SIF_BUILD/tests/gen_image\" '%s' kind=structured-legacy "
+		"v1='guest=hvm width=32 pages=150 qemu=1 qemu_len=2000 seed=4'");
+	reimage(2, "\"$SIF_BUILD/tests/gen_v2\" '%s' guest=hvm xl=1 xen417=1 pages=100 "
+		"emu_bytes=4096");
+	reimage(3, "\"$SIF_BUILD/tests/gen_image\" '%s' kind=raw pages=100");
+	assert_param(vdi[0], "suspend-image-format", "raw");
+	assert_param(vdi[1], "suspend-image-format", "structured");
+	assert_param(vdi[2], "suspend-image-format", "raw");
+	assert_int_equal(rename(img3, gone), 0);
+	/* the text plan names both records */
+	tu_sif(&r, dbarg, "pool-convert-legacy", odir, "--dry-run", NULL);
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.out, "0 legacy suspend VDIs, and 2 of 4 structured or raw holding "
+				      "a Libxc_legacy record: 2 to convert"));
+	for (int i = 0; i < 2; i++) {
+		char *line = tu_strf("VDI %s: its %s image %s/img/legacy-%d.img holds a Libxc_legacy "
+				     "record", vdi[i], i ? "structured" : "raw", w, i);
+
+		assert_non_null(strstr(r.out, line));
+		free(line);
+	}
+	assert_null(strstr(r.out, vdi[2]));
+	tu_run_free(&r);
+	assert_int_equal(tu_count_entries(out), 0);
+	/* converted; the unreadable one fails with its uuid */
+	tu_sif(&r, dbarg, "pool-convert-legacy", odir, "--json", NULL);
+	assert_int_equal(r.status, 1);
+	j = json_tokener_parse(r.out);
+	assert_non_null(j);
+	assert_int_equal(plan_int(j, "marked_legacy"), 0);
+	assert_int_equal(plan_int(j, "checked"), 4);
+	assert_int_equal(plan_int(j, "libxc_legacy_records"), 2);
+	assert_true(json_object_object_get_ex(j, "vdis", &rows));
+	assert_int_equal(json_object_array_length(rows), 3);
+	for (int i = 0; i < 2; i++) {
+		struct json_object *rec;
+
+		assert_non_null(row = row_of(rows, vdi[i]));
+		assert_string_equal(row_str(row, "status"), "converted");
+		assert_string_equal(row_str(row, "from"), i ? "structured" : "raw");
+		assert_string_equal(row_str(row, "guest"), i ? "hvm" : "pv");
+		assert_true(json_object_object_get_ex(row, "libxc_legacy_record", &rec));
+		assert_true(json_object_get_boolean(rec));
+	}
+	assert_null(row_of(rows, vdi[2]));
+	assert_non_null(row = row_of(rows, vdi[3]));
+	assert_string_equal(row_str(row, "status"), "failed");
+	assert_non_null(strstr(row_str(row, "error"), vdi[3]));
+	assert_non_null(strstr(row_str(row, "error"), "not checked for a Libxc_legacy record"));
+	assert_non_null(strstr(row_str(row, "error"), "does not exist"));
+	json_object_put(j);
+	tu_run_free(&r);
+	for (int i = 0; i < 2; i++) {
+		char *o = tu_strf("%s/%s.suspend-image", out, vdi[i]);
+
+		assert_param(vdi[i], "location", o);
+		assert_param(vdi[i], "suspend-image-format", "structured");
+		/* plain path now: a v2 Libxc record (and the HVM guest's Qemu_trad) */
+		tu_sif(&r, "image", "inspect", o, NULL);
+		assert_int_equal(r.status, 0);
+		assert_non_null(strstr(r.out, "converted from legacy"));
+		assert_null(strstr(r.out, "Libxc_legacy"));
+		assert_true((strstr(r.out, "2000 bytes of Qemu_trad state") != NULL) == (i == 1));
+		tu_run_free(&r);
+		free(o);
+	}
+	assert_param(vdi[2], "location", img2);
+	assert_param(vdi[3], "suspend-image-format", "raw");
+	/* the image back: nothing left to do */
+	assert_int_equal(rename(gone, img3), 0);
+	tu_sif(&r, dbarg, "pool-convert-legacy", odir, NULL);
+	tu_expect(&r, 0, "0 to convert", NULL);
+	free(odir); free(img3); free(gone); free(img2);
+}
+
 /* The progress line goes to a terminal only. */
 static void progress_on_tty_only(void **state)
 {
@@ -656,6 +795,7 @@ int main(void)
 		cmocka_unit_test(injected_failures),
 		cmocka_unit_test(written_before_presented),
 		cmocka_unit_test(pool_convert_mixed),
+		cmocka_unit_test(pool_convert_libxc_legacy_records),
 		cmocka_unit_test(progress_on_tty_only),
 	};
 

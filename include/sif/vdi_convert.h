@@ -62,6 +62,7 @@ struct sif_vdi_conv {
 	struct sif_file_id orig;        /* the original at load time */
 	/* by sif_vdi_conv_check */
 	enum sif_image_format found;    /* what the image is */
+	bool libxc_legacy_record;       /* a framed image whose stream is Libxc_legacy */
 	enum sif_container_kind container;
 	uint64_t in_bytes;              /* the stream's bytes */
 	uint64_t out_max;               /* upper bound of the converted image */
@@ -75,8 +76,9 @@ void sif_vdi_conv_free(struct sif_vdi_conv *v);
 /*
  * Open the image and compare it with the field.  *needed: a legacy image
  * (or a framed one holding a Libxc_legacy record) to convert; false for an
- * image that restores as it is.  A disagreement, a bare stream, an xl save
- * file or an unreadable image fail, naming the VDI.
+ * image that restores as it is.  A framed image is looked at only up to
+ * its stream record's header.  A disagreement, a bare stream, an old xl
+ * save file (a v1 stream) or an unreadable image fail, naming the VDI.
  */
 int sif_vdi_conv_check(struct sif_vdi_conv *v, bool *needed, struct sif_err *err);
 
