@@ -75,9 +75,9 @@ static int failing_rename(const char *a, const char *b)
 
 static void injected_failures_leave_target(void **state)
 {
-	static const struct sif_fs_ops bad_write = { failing_write, fsync, rename };
-	static const struct sif_fs_ops bad_fsync = { failing_write, failing_fsync, rename };
-	static const struct sif_fs_ops bad_rename = { failing_write, fsync, failing_rename };
+	static const struct sif_fs_ops bad_write = { failing_write, fsync, rename, NULL };
+	static const struct sif_fs_ops bad_fsync = { failing_write, failing_fsync, rename, NULL };
+	static const struct sif_fs_ops bad_rename = { failing_write, fsync, failing_rename, NULL };
 	const struct sif_fs_ops *cases[] = { &bad_write, &bad_fsync, &bad_rename };
 	char *path = tu_strf("%s/target", dir), *got;
 	size_t i;
