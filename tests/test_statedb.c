@@ -691,7 +691,8 @@ static int flaky_rename(const char *a, const char *b)
 	return rename(a, b);
 }
 
-static const struct sif_fs_ops flaky = { flaky_write, flaky_fsync, flaky_rename };
+/* no exchange: an in-place upgrade takes the check-then-rename path */
+static const struct sif_fs_ops flaky = { flaky_write, flaky_fsync, flaky_rename, NULL };
 
 /* A failing write, fsync or rename anywhere leaves the target as it was. */
 static void upgrade_write_failures(void **state)
