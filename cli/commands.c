@@ -20,6 +20,9 @@ const struct cli_opt image_scan_opts[] = {
 const struct cli_cmd cli_commands[] = {
 	{ "datamodel", cmd_datamodel, 0, 0, 1, json_opts, "[CLASS] [--json]",
 	  "classes and fields of the datamodel (core and plugins) with types and docs" },
+	{ "db downgrade", cmd_db_downgrade, 0, 1, 1, db_downgrade_opts,
+	  "STATE.DB [--output OUT] [--dry-run] [--backup] [--force] [--ignore-xapi]",
+	  "remove the plugins' fields from a xapi state.db: the exact inverse of db upgrade" },
 	{ "db export", cmd_db_export, 0, 1, 1, NULL, "STATE.DB",
 	  "write the pool DB as a xapi state.db (byte-identical to an imported one)" },
 	{ "db import", cmd_db_import, 0, 1, 1, db_import_opts, "STATE.DB [--replace]",
@@ -29,7 +32,7 @@ const struct cli_cmd cli_commands[] = {
 	{ "db migrate", cmd_db_migrate, 0, 0, 0, db_migrate_opts, "[--dry-run]",
 	  "apply pending migrations (core and plugins), each in its own transaction" },
 	{ "db upgrade", cmd_db_upgrade, 0, 1, 1, db_upgrade_opts,
-	  "STATE.DB [--output OUT] [--dry-run] [--backup]",
+	  "STATE.DB [--output OUT] [--dry-run] [--backup] [--ignore-xapi]",
 	  "add the plugins' fields to a xapi state.db in place, changing no other byte" },
 	{ "db version", cmd_db_version, 0, 0, 0, json_opts, "[--json]",
 	  "sif version and the state of every migration in the database" },

@@ -1,89 +1,25 @@
 /*
- * db upgrade STATE.DB [--output OUT] [--dry-run] [--backup]: give every row
- * of a xapi state.db the fields that plugins add to the datamodel (today
- * VDI.suspend_image_format, default legacy), where xapi would write them,
- * changing no other byte; the file is replaced atomically.  The fields,
- * their defaults and allowed values come from the registry, so a plugin
- * adding a field needs nothing here.
+ * db upgrade STATE.DB [--output OUT] [--dry-run] [--backup] [--ignore-xapi]:
+ * give every row of a xapi state.db the fields that plugins add to the
+ * datamodel (today VDI.suspend_image_format, default legacy), where xapi
+ * would write them, changing no other byte; the file is replaced
+ * atomically, and only if it is still the file that was read.
  */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
 #include "commands.h"
 #include "sif/ctx.h"
 #include "sif/statedb.h"
-
-#define MAX_UPGRADE_FIELDS 16
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* The column kinds xapi's schema gives the fields the registry knows. */
-static enum sif_xapi_kind registry_kind(void *u, const char *table, const char *column)
-{
-	const struct sif_field *f = sif_ctx_field(u, table, column);
-
-	if (!f)
-		return SIF_XAPI_STRING;
-	return f->type == SIF_FT_SET ? SIF_XAPI_SET :
-	       f->type == SIF_FT_MAP ? SIF_XAPI_MAP : SIF_XAPI_STRING;
-}
-
-static int registry_validate(const void *u, const char *value, struct sif_err *err)
-{
-	return sif_field_validate(u, value, err);
-}
-
-/* Every field a plugin registered: what a state.db written without it lacks. */
-static size_t plugin_fields(struct sif_ctx *ctx, struct sif_statedb_field *out, size_t max)
-{
-	size_t c, i, n = 0;
-
-	for (c = 0; c < sif_ctx_nclasses(ctx); c++) {
-		const char *cls = sif_ctx_class_at(ctx, c)->name;
-
-		for (i = 0; i < sif_ctx_nfields(ctx, cls); i++) {
-			const struct sif_field *f = sif_ctx_field_at(ctx, cls, i);
-
-			if (!strcmp(sif_ctx_field_owner(ctx, f), "core") || n == max)
-				continue;
-			out[n++] = (struct sif_statedb_field){
-				.table = f->cls, .column = f->name,
-				.default_value = f->default_value,
-				.allowed = f->type == SIF_FT_ENUM ? f->enum_values : NULL,
-				.validate = registry_validate, .validate_u = f,
-			};
-		}
-	}
-	return n;
-}
-
-static void progress(void *u, uint64_t done, uint64_t total)
-{
-	int *last = u, pct = total ? (int)(done * 100 / total) : 100;
-
-	if (pct != *last) {
-		fprintf(stderr, "\rsif: db upgrade: %3d%%", pct);
-		*last = pct;
-	}
-}
+#include "statedb_fields.h"
 
 static void print_summary(const char *path, const struct sif_statedb_upgrade_opts *o,
 			  const struct sif_statedb_upgrade_stats *st, double secs)
 {
-	char fields[512] = "";
-	size_t i, n = 0;
+	char fields[512];
 
-	for (i = 0; i < o->nfields && n < sizeof(fields); i++)
-		n += (size_t)snprintf(fields + n, sizeof(fields) - n, "%s%s.%s",
-				      i ? ", " : "", o->fields[i].table, o->fields[i].column);
+	plugin_fields_text(o->fields, o->nfields, fields, sizeof(fields));
 	printf("%s: %llu rows in %llu tables, %llu rows to carry %s: %llu %s, "
 	       "%llu already set; %.2f s", path, (unsigned long long)st->rows,
 	       (unsigned long long)st->tables, (unsigned long long)st->target_rows, fields,
@@ -104,19 +40,20 @@ static void print_summary(const char *path, const struct sif_statedb_upgrade_opt
 
 int cmd_db_upgrade(struct cli *cli, struct cli_args *a)
 {
-	struct sif_statedb_field fields[MAX_UPGRADE_FIELDS];
+	struct sif_statedb_field fields[MAX_PLUGIN_FIELDS];
 	struct sif_statedb_upgrade_opts o = {
 		.fields = fields,
 		.output = cli_optval(a, "output"),
 		.dry_run = cli_flag(a, "dry-run"),
 		.backup = cli_flag(a, "backup"),
+		.ignore_xapi = cli_flag(a, "ignore-xapi"),
 		.kind = registry_kind,
 	};
+	struct edit_progress pr = { "db upgrade", -1 };
 	struct sif_statedb_upgrade_stats st;
 	const char *path = a->pos[0];
 	struct sif_ctx *ctx;
-	int last = -1;
-	double t0 = now();
+	double t0 = monotonic_seconds();
 
 	if (o.backup && o.output)
 		return cli_usage_error(cli, a->cmd, "--backup keeps the original of an "
@@ -129,22 +66,20 @@ int cmd_db_upgrade(struct cli *cli, struct cli_args *a)
 	if (!(ctx = cli_ctx(cli)))
 		return cli_fail_err(cli);
 	o.kind_u = ctx;
-	o.nfields = plugin_fields(ctx, fields, MAX_UPGRADE_FIELDS);
+	o.nfields = plugin_fields(ctx, fields, MAX_PLUGIN_FIELDS);
 	if (!o.nfields)
 		return cli_fail(cli, "db upgrade: no loaded plugin adds a field, so there is "
 				"nothing to add (plugin directory: %s)", cli_plugin_dir(cli));
 	if (cli_progress_enabled()) {
-		o.progress = progress;
-		o.progress_u = &last;
+		o.progress = edit_progress;
+		o.progress_u = &pr;
 	}
 	if (sif_statedb_upgrade(path, &o, &st, &cli->err) < 0) {
-		if (last >= 0)
-			fputc('\n', stderr);
+		edit_progress_end(&pr);
 		return cli_fail_err(cli);
 	}
-	if (last >= 0)
-		fputc('\n', stderr);
-	print_summary(path, &o, &st, now() - t0);
+	edit_progress_end(&pr);
+	print_summary(path, &o, &st, monotonic_seconds() - t0);
 	return EXIT_OK;
 }
 
@@ -152,5 +87,6 @@ const struct cli_opt db_upgrade_opts[] = {
 	{ "output", true, "write the upgraded file here; leave STATE.DB as it is" },
 	{ "dry-run", false, "check the file and count what would change; write nothing" },
 	{ "backup", false, "keep the original as STATE.DB.bak (in-place upgrade)" },
+	{ "ignore-xapi", false, "upgrade in place even while a xapi process uses the directory" },
 	{ NULL, false, NULL },
 };

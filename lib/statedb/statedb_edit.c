@@ -375,7 +375,8 @@ static int refuse_if_xapi(struct statedb_edit *e, struct sif_err *err)
 		return r;
 	return sif_errf(err, SIF_EREFUSED,
 			"%s: xapi (pid %ld) is using %s (%s): it rewrites state.db whenever "
-			"its database changes, which would race this; stop xapi first",
+			"its database changes, which would race this; stop xapi first "
+			"(--ignore-xapi goes ahead anyway)",
 			e->o->path, (long)xu.pid, dir, xu.how);
 }
 

@@ -1,0 +1,83 @@
+/*
+ * Shared by cli/db_upgrade.c and cli/db_downgrade.c (statedb_fields.h).
+ * The fields, their defaults and allowed values come from the registry, so
+ * a plugin adding a field needs nothing here.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "statedb_fields.h"
+
+enum sif_xapi_kind registry_kind(void *u, const char *table, const char *column)
+{
+	const struct sif_field *f = sif_ctx_field(u, table, column);
+
+	if (!f)
+		return SIF_XAPI_STRING;
+	return f->type == SIF_FT_SET ? SIF_XAPI_SET :
+	       f->type == SIF_FT_MAP ? SIF_XAPI_MAP : SIF_XAPI_STRING;
+}
+
+static int registry_validate(const void *u, const char *value, struct sif_err *err)
+{
+	return sif_field_validate(u, value, err);
+}
+
+size_t plugin_fields(struct sif_ctx *ctx, struct sif_statedb_field *out, size_t max)
+{
+	size_t c, i, n = 0;
+
+	for (c = 0; c < sif_ctx_nclasses(ctx); c++) {
+		const char *cls = sif_ctx_class_at(ctx, c)->name;
+
+		for (i = 0; i < sif_ctx_nfields(ctx, cls); i++) {
+			const struct sif_field *f = sif_ctx_field_at(ctx, cls, i);
+
+			if (!strcmp(sif_ctx_field_owner(ctx, f), "core") || n == max)
+				continue;
+			out[n++] = (struct sif_statedb_field){
+				.table = f->cls, .column = f->name,
+				.default_value = f->default_value,
+				.allowed = f->type == SIF_FT_ENUM ? f->enum_values : NULL,
+				.validate = registry_validate, .validate_u = f,
+			};
+		}
+	}
+	return n;
+}
+
+void plugin_fields_text(const struct sif_statedb_field *f, size_t n, char *out, size_t size)
+{
+	size_t i, used = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < n && used < size; i++)
+		used += (size_t)snprintf(out + used, size - used, "%s%s.%s", i ? ", " : "",
+					 f[i].table, f[i].column);
+}
+
+void edit_progress(void *u, uint64_t done, uint64_t total)
+{
+	struct edit_progress *p = u;
+	int pct = total ? (int)(done * 100 / total) : 100;
+
+	if (pct != p->last) {
+		fprintf(stderr, "\rsif: %s: %3d%%", p->what, pct);
+		p->last = pct;
+	}
+}
+
+void edit_progress_end(struct edit_progress *p)
+{
+	if (p->last >= 0)
+		fputc('\n', stderr);
+}
+
+double monotonic_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}

@@ -1,0 +1,35 @@
+/*
+ * What `db upgrade` and `db downgrade` share: the state.db columns the
+ * loaded plugins add (from the registry), the column kinds xapi's schema
+ * gives them, and the progress line and clock of an edit.
+ */
+#ifndef SIF_CLI_STATEDB_FIELDS_H
+#define SIF_CLI_STATEDB_FIELDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sif/ctx.h"
+#include "sif/statedb.h"
+
+#define MAX_PLUGIN_FIELDS 16
+
+/* Every field a plugin registered: what a state.db written without it lacks. */
+size_t plugin_fields(struct sif_ctx *ctx, struct sif_statedb_field *out, size_t max);
+/* "VDI.suspend_image_format, ..." */
+void plugin_fields_text(const struct sif_statedb_field *f, size_t n, char *out, size_t size);
+/* sif_statedb_kind_fn over the registry (u: the ctx). */
+enum sif_xapi_kind registry_kind(void *u, const char *table, const char *column);
+
+/* Progress on stderr: u points at an int holding the last percent (-1 first). */
+struct edit_progress {
+	const char *what;               /* "db upgrade" */
+	int last;
+};
+void edit_progress(void *u, uint64_t done, uint64_t total);
+/* End the progress line, if one was started. */
+void edit_progress_end(struct edit_progress *p);
+
+double monotonic_seconds(void);
+
+#endif
