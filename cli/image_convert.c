@@ -126,7 +126,7 @@ static int open_output(const char *path, struct output *out, struct sif_err *err
 			return sif_errno(err, SIF_EIO, "%s: open", path);
 		return 0;
 	}
-	if (sif_atomic_open(&out->af, path, 0644, err) < 0)
+	if (sif_atomic_open(&out->af, path, 0600, err) < 0)
 		return -1;
 	out->atomic = true;
 	out->fd = out->af.fd;
