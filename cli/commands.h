@@ -18,6 +18,7 @@ int cmd_image_inspect(struct cli *cli, struct cli_args *a);
 int cmd_image_verify(struct cli *cli, struct cli_args *a);
 int cmd_image_wrap(struct cli *cli, struct cli_args *a);
 int cmd_plugin_list(struct cli *cli, struct cli_args *a);
+int cmd_plugin_remove(struct cli *cli, struct cli_args *a);
 int cmd_vdi_check(struct cli *cli, struct cli_args *a);
 int cmd_vdi_list(struct cli *cli, struct cli_args *a);
 int cmd_vdi_param_get(struct cli *cli, struct cli_args *a);
@@ -27,6 +28,9 @@ int cmd_vm_migrate_receive(struct cli *cli, struct cli_args *a);
 int cmd_vm_param_get(struct cli *cli, struct cli_args *a);
 int cmd_vm_resume(struct cli *cli, struct cli_args *a);
 int cmd_vm_suspend(struct cli *cli, struct cli_args *a);
+
+/* plugin remove, also run by db migrate --down NAME */
+int plugin_remove_run(struct cli *cli, const char *name, bool dry, bool force);
 
 /* Option tables shared by several commands. */
 extern const struct cli_opt db_downgrade_opts[];
@@ -39,6 +43,7 @@ extern const struct cli_opt image_wrap_opts[];
 extern const struct cli_opt json_opts[];
 extern const struct cli_opt obj_list_opts[];
 extern const struct cli_opt param_get_opts[];
+extern const struct cli_opt plugin_remove_opts[];
 extern const struct cli_opt vm_restore_opts[];
 extern const struct cli_opt vm_suspend_opts[];
 extern const struct cli_opt vdi_check_opts[];

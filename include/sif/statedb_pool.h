@@ -43,6 +43,15 @@ struct sif_statedb_pool_stats {
 int sif_statedb_import(struct sif_ctx *ctx, struct sif_db *db, const char *path,
 		       bool replace, struct sif_statedb_pool_stats *st, struct sif_err *err);
 
+/*
+ * Forget a modelled column in what the import kept of a state.db's rows
+ * (their attribute layouts), as when the column itself is dropped from its
+ * class's table: the export then writes those rows without it, as `sif db
+ * downgrade` would.  Run inside the caller's transaction.
+ */
+int sif_statedb_pool_drop_column(struct sif_db *db, const char *table, const char *column,
+				 struct sif_err *err);
+
 /* Write the pool DB as a state.db at `path`, replaced atomically. */
 int sif_statedb_export(struct sif_ctx *ctx, struct sif_db *db, const char *path,
 		       struct sif_statedb_pool_stats *st, struct sif_err *err);
