@@ -6,11 +6,9 @@
  * would be lost: each is listed and the file is left alone, unless --force.
  */
 #include <stdio.h>
-#include <string.h>
 
 #include "cli.h"
 #include "commands.h"
-#include "sif/ctx.h"
 #include "sif/statedb_downgrade.h"
 #include "statedb_fields.h"
 
@@ -34,82 +32,42 @@ static void on_loss(void *u, const struct sif_statedb_loss *l)
 			l->default_value, ls->force ? ": removed (--force)" : "");
 }
 
-static void print_summary(const char *path, const struct sif_statedb_downgrade_opts *o,
-			  const struct sif_statedb_downgrade_stats *st, double secs)
-{
-	char fields[512];
-
-	plugin_fields_text(o->fields, o->nfields, fields, sizeof(fields));
-	printf("%s: %llu rows in %llu tables, %llu in the tables of %s: %llu values %s, "
-	       "%llu of them not the default; %.2f s", path, (unsigned long long)st->rows,
-	       (unsigned long long)st->tables, (unsigned long long)st->target_rows, fields,
-	       (unsigned long long)st->removed, o->dry_run ? "to remove" : "removed",
-	       (unsigned long long)st->lost, secs);
-	if (o->dry_run)
-		printf(" (dry run: nothing written)");
-	else if (!st->removed && !o->output)
-		printf(" (already down, file not rewritten)");
-	else if (o->output)
-		printf(" -> %s", o->output);
-	if (st->backup_path[0])
-		printf("; original kept as %s", st->backup_path);
-	putchar('\n');
-	if (!o->dry_run && !st->removed)
-		printf("%s: already down\n", path);
-}
-
 int cmd_db_downgrade(struct cli *cli, struct cli_args *a)
 {
-	struct sif_statedb_field fields[MAX_PLUGIN_FIELDS];
+	struct edit_cli ec;
 	struct losses ls = { .path = a->pos[0], .force = cli_flag(a, "force") };
-	struct sif_statedb_downgrade_opts o = {
-		.fields = fields,
-		.output = cli_optval(a, "output"),
-		.dry_run = cli_flag(a, "dry-run"),
-		.backup = cli_flag(a, "backup"),
-		.force = ls.force,
-		.ignore_xapi = cli_flag(a, "ignore-xapi"),
-		.kind = registry_kind,
-		.on_loss = on_loss, .on_loss_u = &ls,
-	};
-	struct edit_progress pr = { "db downgrade", -1 };
+	struct sif_statedb_downgrade_opts o;
 	struct sif_statedb_downgrade_stats st;
-	struct sif_ctx *ctx;
-	double t0 = monotonic_seconds();
-	int rc;
+	char fields[512];
+	int rc = edit_cli_begin(&ec, cli, a, "db downgrade");
 
-	if (o.backup && o.output)
-		return cli_usage_error(cli, a->cmd, "--backup keeps the original of an "
-				       "in-place downgrade; with --output the original is not touched");
-	if (o.dry_run && (o.backup || o.output))
-		return cli_usage_error(cli, a->cmd, "--dry-run writes nothing: no --output "
-				       "or --backup with it");
-	if (o.output && !*o.output)
-		return cli_usage_error(cli, a->cmd, "--output needs a file name");
-	if (!(ctx = cli_ctx(cli)))
-		return cli_fail_err(cli);
-	o.kind_u = ctx;
-	o.nfields = plugin_fields(ctx, fields, MAX_PLUGIN_FIELDS);
-	if (!o.nfields)
-		return cli_fail(cli, "db downgrade: no loaded plugin adds a field, so sif does "
-				"not know which columns to remove (plugin directory: %s)",
-				cli_plugin_dir(cli));
-	if (cli_progress_enabled()) {
-		o.progress = edit_progress;
-		o.progress_u = &pr;
-	}
-	rc = sif_statedb_downgrade(ls.path, &o, &st, &cli->err);
-	edit_progress_end(&pr);
+	if (rc)
+		return rc;
+	o = (struct sif_statedb_downgrade_opts){
+		.fields = ec.fields, .nfields = ec.nfields, .output = ec.output,
+		.dry_run = ec.dry_run, .backup = ec.backup, .force = ls.force,
+		.ignore_xapi = ec.ignore_xapi, .kind = registry_kind, .kind_u = ec.ctx,
+		.on_loss = on_loss, .on_loss_u = &ls,
+		.progress = ec.show_progress ? edit_progress : NULL, .progress_u = &ec.pr,
+	};
+	rc = sif_statedb_downgrade(ec.path, &o, &st, &cli->err);
+	edit_progress_end(&ec.pr);
 	if (ls.n > MAX_LISTED)
 		fprintf(stderr, "sif: %s: ... and %llu more values that are not the default\n",
-			ls.path, ls.n - MAX_LISTED);
+			ec.path, ls.n - MAX_LISTED);
 	if (rc < 0) {
 		rc = cli_fail_err(cli);
 		if (st.lost && !o.force && cli->err.code == SIF_EREFUSED)
-			fprintf(stderr, "sif: %s: --force removes them all the same\n", ls.path);
+			fprintf(stderr, "sif: %s: --force removes them all the same\n", ec.path);
 		return rc;
 	}
-	print_summary(ls.path, &o, &st, monotonic_seconds() - t0);
+	plugin_fields_text(ec.fields, ec.nfields, fields, sizeof(fields));
+	printf("%s: %llu rows in %llu tables, %llu in the tables of %s: %llu values %s, "
+	       "%llu of them not the default", ec.path, (unsigned long long)st.rows,
+	       (unsigned long long)st.tables, (unsigned long long)st.target_rows, fields,
+	       (unsigned long long)st.removed, ec.dry_run ? "to remove" : "removed",
+	       (unsigned long long)st.lost);
+	edit_cli_summary_end(&ec, st.removed != 0, st.backup_path, "already down");
 	return EXIT_OK;
 }
 

@@ -81,3 +81,45 @@ double monotonic_seconds(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
+
+int edit_cli_begin(struct edit_cli *ec, struct cli *cli, struct cli_args *a, const char *what)
+{
+	*ec = (struct edit_cli){
+		.what = what, .path = a->pos[0], .output = cli_optval(a, "output"),
+		.dry_run = cli_flag(a, "dry-run"), .backup = cli_flag(a, "backup"),
+		.ignore_xapi = cli_flag(a, "ignore-xapi"), .pr = { what, -1 },
+		.show_progress = cli_progress_enabled(), .t0 = monotonic_seconds(),
+	};
+	if (ec->backup && ec->output)
+		return cli_usage_error(cli, a->cmd, "--backup keeps the original of an "
+				       "in-place run; with --output the original is not touched");
+	if (ec->dry_run && (ec->backup || ec->output))
+		return cli_usage_error(cli, a->cmd, "--dry-run writes nothing: no --output "
+				       "or --backup with it");
+	if (ec->output && !*ec->output)
+		return cli_usage_error(cli, a->cmd, "--output needs a file name");
+	if (!(ec->ctx = cli_ctx(cli)))
+		return cli_fail_err(cli);
+	ec->nfields = plugin_fields(ec->ctx, ec->fields, MAX_PLUGIN_FIELDS);
+	if (!ec->nfields)
+		return cli_fail(cli, "%s: no loaded plugin adds a field, so there are no "
+				"columns to work on (plugin directory: %s)", what, cli_plugin_dir(cli));
+	return 0;
+}
+
+void edit_cli_summary_end(const struct edit_cli *ec, bool changed, const char *backup,
+			  const char *already)
+{
+	printf("; %.2f s", monotonic_seconds() - ec->t0);
+	if (ec->dry_run)
+		printf(" (dry run: nothing written)");
+	else if (!changed && !ec->output)
+		printf(" (%s, file not rewritten)", already);
+	else if (ec->output)
+		printf(" -> %s", ec->output);
+	if (backup[0])
+		printf("; original kept as %s", backup);
+	putchar('\n');
+	if (!ec->dry_run && !changed)
+		printf("%s: %s\n", ec->path, already);
+}

@@ -6,9 +6,11 @@
 #ifndef SIF_CLI_STATEDB_FIELDS_H
 #define SIF_CLI_STATEDB_FIELDS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cli.h"
 #include "sif/ctx.h"
 #include "sif/statedb.h"
 
@@ -31,5 +33,25 @@ void edit_progress(void *u, uint64_t done, uint64_t total);
 void edit_progress_end(struct edit_progress *p);
 
 double monotonic_seconds(void);
+
+/* What `db upgrade` and `db downgrade` take alike. */
+struct edit_cli {
+	const char *what;               /* "db upgrade" */
+	const char *path, *output;
+	bool dry_run, backup, ignore_xapi;
+	struct sif_ctx *ctx;
+	struct sif_statedb_field fields[MAX_PLUGIN_FIELDS];
+	size_t nfields;
+	struct edit_progress pr;
+	bool show_progress;
+	double t0;
+};
+
+/* Options, their usage errors, the plugins' fields: 0, or the exit code. */
+int edit_cli_begin(struct edit_cli *ec, struct cli *cli, struct cli_args *a, const char *what);
+/* The summary line's end: what was written where, then "PATH: <already>"
+ * when nothing changed. */
+void edit_cli_summary_end(const struct edit_cli *ec, bool changed, const char *backup,
+			  const char *already);
 
 #endif

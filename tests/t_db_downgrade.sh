@@ -9,18 +9,8 @@ set -u
 GEN="$SIF_BUILD/tests/gen_statedb"
 T=$(mktemp -d "${TMPDIR:-/tmp}/sif-downgrade.XXXXXX")
 trap 'rm -rf "$T"' EXIT
-fails=0
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
-run() { # NAME EXPECTED-EXIT ARGS...: output in $T/out, $T/err
-	name=$1 want=$2; shift 2
-	"$SIF" "$@" >"$T/out" 2>"$T/err"
-	rc=$?
-	[ "$rc" -eq "$want" ] && return 0
-	bad "$name: exit $rc, want $want: $(cat "$T/err")"
-	return 1
-}
-has() { grep -qF -- "$2" "$T/$1" || { bad "missing '$2' in $1: $(cat "$T/$1")"; return 1; }; }
+edit_cmd="db downgrade"
+. "$(dirname "$0")/lib_statedb_cli.sh"
 no_temp() { [ -z "$(find "$T" -name '.*sif-tmp*')" ] || { bad "$1: temp file left"; return 1; }; }
 
 "$GEN" --vdis 2000 -o "$T/plain.db" || exit 1
@@ -55,27 +45,8 @@ cp "$T/mixed.db" "$T/b.db"
 run backup 0 db downgrade "$T/b.db" --force --backup && has out "original kept as $T/b.db.bak" &&
 	cmp -s "$T/b.db.bak" "$T/mixed.db" && cmp -s "$T/b.db" "$T/plain.db" && ok --backup
 
-# usage errors
-run usage-missing 2 db downgrade
-run usage-both 2 db downgrade "$T/b.db" --backup --output "$T/x.db" && has err "--backup"
-run usage-dry 2 db downgrade "$T/b.db" --dry-run --output "$T/x.db"
-run missing-file 1 db downgrade "$T/nope.db" && has err "$T/nope.db"
-run no-plugins 1 --no-plugins db downgrade "$T/b.db" && has err "no loaded plugin adds a field"
+usage_errors "$T/b.db"
 
-# bad input: exit 1, file and place named, file unchanged
-head='<?xml version="1.0" encoding="UTF-8"?>
-<database><manifest><pair key="schema_major_vsn" value="5"/><pair key="schema_minor_vsn" value="909"/><pair key="generation_count" value="9"/></manifest>'
-check_bad() { # NAME CONTENT EXPECTED-TEXT...
-	name=$1 content=$2; shift 2
-	f="$T/$name.db"
-	printf '%s' "$content" > "$f"
-	cp "$f" "$f.orig"
-	run "$name" 1 db downgrade "$f" || return
-	has err "sif: $f: " || return
-	for want in "$@"; do has err "$want" || return; done
-	cmp -s "$f" "$f.orig" || { bad "$name: file changed"; return; }
-	no_temp "$name" && ok "refuses $name"
-}
 check_bad not-xml 'this is not XML' "not valid XML"
 check_bad truncated "$(head -c 40000 "$T/mixed.db")" "not valid XML"
 check_bad bad-enum "$head"'<table name="VDI"><row ref="OpaqueRef:a" suspend_image_format="v1" type="user"/></table></database>' \

@@ -23,36 +23,6 @@
 #include "sdbtest.h"
 #include "testutil.h"
 
-struct fx {
-	char *dir, *db, *copy;
-};
-
-static int setup(void **state)
-{
-	struct fx *fx = calloc(1, sizeof(*fx));
-
-	fx->dir = tu_mkdtemp();
-	fx->db = tu_strf("%s/pool.db", fx->dir);
-	fx->copy = tu_strf("%s/before.db", fx->dir);
-	/* a pool from before any plugin: base schema and core migrations */
-	assert_int_equal(tu_gen_pool(fx->db, "--vms 5 --vdis 12 --suspended 2"), 0);
-	*state = fx;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *fx = *state;
-
-	sif_db_fail_writes_after(-1);
-	tu_rmrf(fx->dir);
-	free(fx->dir);
-	free(fx->db);
-	free(fx->copy);
-	free(fx);
-	return 0;
-}
-
 static struct sif_ctx *ctx_with(const char *const *plugins)
 {
 	char *pdir = tu_plugin_dir(plugins);
@@ -68,7 +38,7 @@ static struct sif_ctx *ctx_with(const char *const *plugins)
 	return ctx;
 }
 
-static void migrate_with(struct fx *fx, const char *const *plugins)
+static void migrate_with(struct tu_pool_fx *fx, const char *const *plugins)
 {
 	struct sif_ctx *ctx = ctx_with(plugins);
 	struct sif_db *db;
@@ -115,7 +85,7 @@ static void on_loss(const struct sif_removal_loss *l, void *u)
 	s->losses++;
 }
 
-static int remove_plugin(struct fx *fx, struct sif_ctx *ctx, const char *name, bool dry,
+static int remove_plugin(struct tu_pool_fx *fx, struct sif_ctx *ctx, const char *name, bool dry,
 			 bool force, struct seen *seen, size_t *n, struct sif_err *err)
 {
 	struct sif_plugin_remove_opts o = {
@@ -133,7 +103,7 @@ static int remove_plugin(struct fx *fx, struct sif_ctx *ctx, const char *name, b
 
 static void remove_then_open_without(void **state)
 {
-	struct fx *fx = *state;
+	struct tu_pool_fx *fx = *state;
 	char *before = dump(fx->db), *after;
 	struct sif_ctx *ctx, *bare;
 	struct seen seen = { 0 };
@@ -150,7 +120,8 @@ static void remove_then_open_without(void **state)
 	assert_string_equal(seen.ids[1], "two_steps/0001_add_tier");
 	/* the other plugin is untouched */
 	assert_int_equal(sif_db_open(fx->db, 0, &db, &err), 0);
-	assert_int_equal(tu_db_count(db, "SELECT count(*) FROM VDI WHERE suspend_image_format = 'legacy'"), 12);
+	assert_int_equal(tu_db_count(db, "SELECT count(*) FROM VDI WHERE "
+				   "suspend_image_format = 'legacy'"), 12);
 	sif_db_close(db);
 	assert_int_equal(remove_plugin(fx, ctx, "suspend_image_format", false, false, &seen, &n,
 				       &err), 0);
@@ -174,7 +145,7 @@ static void remove_then_open_without(void **state)
 }
 
 /* Run a removal that must be refused, and check the DB did not change. */
-static void expect_refused(struct fx *fx, struct sif_ctx *ctx, const char *name, bool force,
+static void expect_refused(struct tu_pool_fx *fx, struct sif_ctx *ctx, const char *name, bool force,
 			   enum sif_code code, const char *msg)
 {
 	struct seen seen = { 0 };
@@ -192,7 +163,7 @@ static void expect_refused(struct fx *fx, struct sif_ctx *ctx, const char *name,
 
 static void refusals_change_nothing(void **state)
 {
-	struct fx *fx = *state;
+	struct tu_pool_fx *fx = *state;
 	struct sif_ctx *ctx, *without;
 	struct seen seen = { 0 };
 	struct sif_db *db;
@@ -246,7 +217,7 @@ static void refusals_change_nothing(void **state)
  * byte-identical to before, or succeeds; the first success ends it. */
 static void write_failure_at_every_write(void **state)
 {
-	struct fx *fx = *state;
+	struct tu_pool_fx *fx = *state;
 	struct sif_ctx *ctx;
 	struct seen seen = { 0 };
 	struct sif_err err;
@@ -282,7 +253,7 @@ static void write_failure_at_every_write(void **state)
  * plugin is removed: the file `db downgrade` makes of it. */
 static void imported_state_db_comes_back_downgraded(void **state)
 {
-	struct fx *fx = *state;
+	struct tu_pool_fx *fx = *state;
 	char *legacy = tu_gen_statedb(fx->dir, "legacy.db", 50, "legacy");
 	char *plain = tu_gen_statedb(fx->dir, "plain.db", 50, "none");
 	char *back = tu_strf("%s/back.db", fx->dir), *fresh = tu_strf("%s/fresh.db", fx->dir);
@@ -316,11 +287,12 @@ static void imported_state_db_comes_back_downgraded(void **state)
 
 int main(void)
 {
+#define POOL_TEST(f) cmocka_unit_test_setup_teardown(f, tu_pool_setup, tu_pool_teardown)
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(remove_then_open_without, setup, teardown),
-		cmocka_unit_test_setup_teardown(refusals_change_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(write_failure_at_every_write, setup, teardown),
-		cmocka_unit_test_setup_teardown(imported_state_db_comes_back_downgraded, setup, teardown),
+		POOL_TEST(remove_then_open_without),
+		POOL_TEST(refusals_change_nothing),
+		POOL_TEST(write_failure_at_every_write),
+		POOL_TEST(imported_state_db_comes_back_downgraded),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,23 +17,6 @@
 #include "sif/db.h"
 #include "testutil.h"
 
-static char *dir;
-
-static int setup(void **state)
-{
-	(void)state;
-	dir = tu_mkdtemp();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	tu_rmrf(dir);
-	free(dir);
-	return 0;
-}
-
 static unsigned mode_of(const char *path)
 {
 	struct stat st;
@@ -51,7 +34,7 @@ static void new_db_and_journal_are_private(void **state)
 	(void)state;
 	for (i = 0; i < 2; i++) {
 		mode_t old = umask(umasks[i]);
-		char *p = tu_strf("%s/pool-%zu.db", dir, i), *j = tu_strf("%s-journal", p);
+		char *p = tu_strf("%s/pool-%zu.db", tu_dir, i), *j = tu_strf("%s-journal", p);
 		struct sif_db *db;
 		struct sif_err err;
 
@@ -73,7 +56,7 @@ static void new_db_and_journal_are_private(void **state)
 
 static void readable_db_is_made_private(void **state)
 {
-	char *p = tu_strf("%s/open.db", dir), *j = tu_strf("%s-journal", p);
+	char *p = tu_strf("%s/open.db", tu_dir), *j = tu_strf("%s-journal", p);
 	struct sif_db *db;
 	struct sif_err err;
 	unsigned was;
@@ -99,8 +82,8 @@ static void readable_db_is_made_private(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(new_db_and_journal_are_private, setup, teardown),
-		cmocka_unit_test_setup_teardown(readable_db_is_made_private, setup, teardown),
+		cmocka_unit_test_setup_teardown(new_db_and_journal_are_private, tu_dir_setup, tu_dir_teardown),
+		cmocka_unit_test_setup_teardown(readable_db_is_made_private, tu_dir_setup, tu_dir_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -207,8 +207,8 @@ static void reader_reports_values_and_offsets(void **state)
 	struct sif_err err;
 
 	(void)state;
-	assert_int_equal(sif_statedb_read_mem("mem", tu_statedb_canonical, strlen(tu_statedb_canonical), 5, &v, &s,
-					      &err), 0);
+	assert_int_equal(sif_statedb_read_mem("mem", tu_statedb_canonical,
+					      strlen(tu_statedb_canonical), 5, &v, &s, &err), 0);
 	assert_int_equal(s.gen, 42);
 	assert_int_equal(s.tables, 4);
 	assert_int_equal(s.rows, 3);
@@ -509,8 +509,10 @@ static void upgrade_two_fields_in_one_row(void **state)
 
 static void upgrade_generated_files(void **state)
 {
-	char *plain = tu_gen_statedb(dir, "plain.db", 300, "none"), *want = tu_gen_statedb(dir, "want.db", 300, "legacy");
-	char *mixed = tu_gen_statedb(dir, "mixed.db", 300, "mixed"), *mwant = tu_gen_statedb(dir, "mwant.db", 300, "mixed-legacy");
+	char *plain = tu_gen_statedb(dir, "plain.db", 300, "none");
+	char *want = tu_gen_statedb(dir, "want.db", 300, "legacy");
+	char *mixed = tu_gen_statedb(dir, "mixed.db", 300, "mixed");
+	char *mwant = tu_gen_statedb(dir, "mwant.db", 300, "mixed-legacy");
 	char *out = path_in_dir("out.db"), *orig = path_in_dir("orig.db");
 	struct sif_statedb_upgrade_stats st;
 	struct sif_err err;
@@ -620,38 +622,6 @@ static void upgrade_refuses_invalid_value(void **state)
 	free(in); free(p); free(copy);
 }
 
-static int fail_countdown;
-static int which_fails;         /* 0 write, 1 fsync, 2 rename */
-
-static ssize_t flaky_write(int fd, const void *b, size_t n)
-{
-	if (which_fails == 0 && fail_countdown-- <= 0) {
-		errno = ENOSPC;
-		return -1;
-	}
-	return write(fd, b, n > 4096 ? 4096 : n);   /* short writes too */
-}
-
-static int flaky_fsync(int fd)
-{
-	if (which_fails == 1) {
-		errno = EIO;
-		return -1;
-	}
-	return fsync(fd);
-}
-
-static int flaky_rename(const char *a, const char *b)
-{
-	if (which_fails == 2) {
-		errno = EXDEV;
-		return -1;
-	}
-	return rename(a, b);
-}
-
-/* no exchange: an in-place upgrade takes the check-then-rename path */
-static const struct sif_fs_ops flaky = { flaky_write, flaky_fsync, flaky_rename, NULL };
 
 /* A failing write, fsync or rename anywhere leaves the target as it was. */
 static void upgrade_write_failures(void **state)
@@ -665,9 +635,9 @@ static void upgrade_write_failures(void **state)
 	copy_file(p, copy);
 	entries = tu_count_entries(dir);
 	for (i = 0; i < 8; i++) {
-		which_fails = i < 6 ? 0 : i - 5;
-		fail_countdown = i * 50;
-		sif_fs_set_ops(&flaky);
+		tu_which_fails = i < 6 ? 0 : i - 5;
+		tu_fail_countdown = i * 50;
+		sif_fs_set_ops(&tu_flaky_rename_ops);
 		assert_int_equal(upgrade(p, NULL, false, i == 3, &st, &err), -1);
 		sif_fs_set_ops(NULL);
 		assert_int_equal(err.code, SIF_EIO);

@@ -29,32 +29,6 @@
 #include "sdbtest.h"
 #include "testutil.h"
 
-static char *dir;
-
-static int setup(void **state)
-{
-	(void)state;
-	dir = tu_mkdtemp();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	sif_fs_set_ops(NULL);
-	tu_rmrf(dir);
-	free(dir);
-	return 0;
-}
-
-static char *put(const char *name, const char *text)
-{
-	char *p = tu_strf("%s/%s", dir, name);
-
-	assert_int_equal(tu_write_file(p, text, strlen(text)), 0);
-	return p;
-}
-
 struct losses {
 	int n;
 	char first[256];
@@ -101,7 +75,7 @@ static int upgrade_f(const char *path, const struct sif_statedb_field *f, size_t
 /* Upgrade `in`, check the upgrade did add, downgrade, compare with `in`. */
 static void round_trip_text(const char *in, const struct sif_statedb_field *f, size_t nf)
 {
-	char *p = put("rt.db", in), *got;
+	char *p = tu_dir_file("rt.db", in), *got;
 	struct sif_statedb_upgrade_stats us;
 	struct sif_statedb_downgrade_stats ds;
 	struct losses ls = { 0 };
@@ -160,7 +134,7 @@ static void inverse_of_every_placement(void **state)
 
 static void inverse_on_the_handwritten_file(void **state)
 {
-	char *p = put("hand.db", tu_statedb_canonical), *out = tu_strf("%s/out.db", dir);
+	char *p = tu_dir_file("hand.db", tu_statedb_canonical), *out = tu_strf("%s/out.db", tu_dir);
 	struct sif_statedb_upgrade_stats us;
 	struct sif_statedb_downgrade_stats ds;
 	struct losses ls = { 0 };
@@ -210,7 +184,7 @@ static void inverse_across_block_boundaries(void **state)
 		want = tu_strf("%s<table name=\"VDI\"><row ref=\"a\" pad=\"%s\"/>%s</table>"
 			       "</database>", tu_statedb_head, pad, tricky_down);
 		assert_int_equal(in[(1u << 20) - cut], tricky[0]);
-		p = put("cut.db", in);
+		p = tu_dir_file("cut.db", in);
 		if (downgrade(p, NULL, false, false, &ls, &st, &err) < 0)
 			fail_msg("cut %zu: %s", cut, err.msg);
 		got = tu_read_file(p, NULL);
@@ -222,10 +196,10 @@ static void inverse_across_block_boundaries(void **state)
 
 static void generated_files(void **state)
 {
-	char *plain = tu_gen_statedb(dir, "plain.db", 300, "none");
-	char *legacy = tu_gen_statedb(dir, "legacy.db", 300, "legacy");
-	char *mixed = tu_gen_statedb(dir, "mixed.db", 300, "mixed-legacy");
-	char *copy = tu_strf("%s/copy.db", dir), *out = tu_strf("%s/out.db", dir);
+	char *plain = tu_gen_statedb(tu_dir, "plain.db", 300, "none");
+	char *legacy = tu_gen_statedb(tu_dir, "legacy.db", 300, "legacy");
+	char *mixed = tu_gen_statedb(tu_dir, "mixed.db", 300, "mixed-legacy");
+	char *copy = tu_strf("%s/copy.db", tu_dir), *out = tu_strf("%s/out.db", tu_dir);
 	struct sif_statedb_downgrade_stats st;
 	struct losses ls = { 0 };
 	struct stat a, b;
@@ -255,7 +229,7 @@ static void generated_files(void **state)
 
 	/* raw and structured values: each listed, the file left alone */
 	tu_copy_file(mixed, copy);
-	entries = tu_count_entries(dir);
+	entries = tu_count_entries(tu_dir);
 	assert_int_equal(downgrade(copy, NULL, false, false, &ls, &st, &err), -1);
 	assert_int_equal(err.code, SIF_EREFUSED);
 	assert_int_equal(st.lost, 200);
@@ -265,7 +239,7 @@ static void generated_files(void **state)
 	assert_non_null(strstr(err.msg, "suspend_image_format=\"structured\""));
 	assert_non_null(strstr(ls.first, "VDI/1/OpaqueRef:"));
 	assert_true(tu_files_equal(copy, mixed));
-	assert_int_equal(tu_count_entries(dir), entries);
+	assert_int_equal(tu_count_entries(tu_dir), entries);
 	/* a dry run lists them too, and succeeds */
 	ls.n = 0;
 	assert_int_equal(downgrade(copy, NULL, true, false, &ls, &st, &err), 0);
@@ -282,9 +256,9 @@ static void generated_files(void **state)
 
 static void backup_keeps_the_file_read(void **state)
 {
-	char *legacy = tu_gen_statedb(dir, "l.db", 30, "legacy");
-	char *plain = tu_gen_statedb(dir, "p.db", 30, "none");
-	char *bak = tu_strf("%s.bak", legacy), *orig = tu_strf("%s/orig.db", dir);
+	char *legacy = tu_gen_statedb(tu_dir, "l.db", 30, "legacy");
+	char *plain = tu_gen_statedb(tu_dir, "p.db", 30, "none");
+	char *bak = tu_strf("%s.bak", legacy), *orig = tu_strf("%s/orig.db", tu_dir);
 	struct sif_statedb_downgrade_stats st;
 	struct losses ls = { 0 };
 	struct sif_err err;
@@ -310,39 +284,9 @@ static void backup_keeps_the_file_read(void **state)
 	free(legacy); free(plain); free(bak); free(orig);
 }
 
-static int fail_countdown, which_fails;
-
-static ssize_t flaky_write(int fd, const void *b, size_t n)
-{
-	if (which_fails == 0 && fail_countdown-- <= 0) {
-		errno = ENOSPC;
-		return -1;
-	}
-	return write(fd, b, n > 4096 ? 4096 : n);
-}
-
-static int flaky_fsync(int fd)
-{
-	if (which_fails == 1) {
-		errno = EIO;
-		return -1;
-	}
-	return fsync(fd);
-}
-
-static int flaky_exchange(const char *a, const char *b)
-{
-	if (which_fails == 2) {
-		errno = EIO;
-		return -1;
-	}
-	return renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE);
-}
-
 static void write_failures_leave_the_file(void **state)
 {
-	static const struct sif_fs_ops flaky = { flaky_write, flaky_fsync, rename, flaky_exchange };
-	char *p = tu_gen_statedb(dir, "f.db", 400, "legacy"), *copy = tu_strf("%s/f.copy", dir);
+	char *p = tu_gen_statedb(tu_dir, "f.db", 400, "legacy"), *copy = tu_strf("%s/f.copy", tu_dir);
 	struct sif_statedb_downgrade_stats st;
 	struct losses ls = { 0 };
 	struct sif_err err;
@@ -350,17 +294,17 @@ static void write_failures_leave_the_file(void **state)
 
 	(void)state;
 	tu_copy_file(p, copy);
-	entries = tu_count_entries(dir);
+	entries = tu_count_entries(tu_dir);
 	for (i = 0; i < 8; i++) {
-		which_fails = i < 6 ? 0 : i - 5;
-		fail_countdown = i * 50;
-		sif_fs_set_ops(&flaky);
+		tu_which_fails = i < 6 ? 0 : i - 5;
+		tu_fail_countdown = i * 50;
+		sif_fs_set_ops(&tu_flaky_exchange_ops);
 		assert_int_equal(downgrade_f(p, &tu_sif_field, 1, NULL, false, false, i == 3,
 					     &ls, &st, &err), -1);
 		sif_fs_set_ops(NULL);
 		assert_int_equal(err.code, SIF_EIO);
 		assert_true(tu_files_equal(p, copy));
-		assert_int_equal(tu_count_entries(dir), entries);
+		assert_int_equal(tu_count_entries(tu_dir), entries);
 	}
 	assert_non_null(strstr(err.msg, "renaming"));
 	assert_int_equal(downgrade(p, NULL, false, false, &ls, &st, &err), 0);
@@ -448,7 +392,7 @@ static void expect_refused_newer_intact(bool up, const char *p, const char *newe
 	if (!tu_files_equal(p, newer))
 		fail_msg("%s: the newer file was not left in place", when);
 	/* no temp file, no backup of a file that was not replaced */
-	assert_int_equal(tu_count_entries(dir), entries);
+	assert_int_equal(tu_count_entries(tu_dir), entries);
 }
 
 /*
@@ -458,10 +402,10 @@ static void expect_refused_newer_intact(bool up, const char *p, const char *newe
  */
 static void another_writer_is_never_overwritten(void **state)
 {
-	char *plain = tu_gen_statedb(dir, "plain.db", 1500, "none");
-	char *legacy = tu_gen_statedb(dir, "legacy.db", 1500, "legacy");
-	char *newer = tu_gen_statedb(dir, "newer.db", 5, "none");
-	char *p = tu_strf("%s/state.db", dir);
+	char *plain = tu_gen_statedb(tu_dir, "plain.db", 1500, "none");
+	char *legacy = tu_gen_statedb(tu_dir, "legacy.db", 1500, "legacy");
+	char *newer = tu_gen_statedb(tu_dir, "newer.db", 5, "none");
+	char *p = tu_strf("%s/state.db", tu_dir);
 	static const struct sif_fs_ops swap_race = { write, fsync, rename, exchange_after_intruder };
 	struct intruder in = { .path = p, .newer = newer };
 	struct stat sb;
@@ -486,7 +430,7 @@ static void another_writer_is_never_overwritten(void **state)
 				char when[64];
 
 				tu_copy_file(from, p);
-				entries = tu_count_entries(dir);
+				entries = tu_count_entries(tu_dir);
 				in = (struct intruder){ .path = p, .newer = newer, .at_block = at,
 							.in_place = inplace };
 				snprintf(when, sizeof(when), "%s after %llu bytes",
@@ -496,7 +440,7 @@ static void another_writer_is_never_overwritten(void **state)
 			}
 		}
 		tu_copy_file(from, p);
-		entries = tu_count_entries(dir);
+		entries = tu_count_entries(tu_dir);
 		in = (struct intruder){ .path = p, .newer = newer, .at_block = UINT64_MAX };
 		sif_fs_set_ops(&swap_race);
 		expect_refused_newer_intact(up, p, newer, entries, "replaced before the swap");
@@ -508,14 +452,15 @@ static void another_writer_is_never_overwritten(void **state)
 
 int main(void)
 {
+#define DIR_TEST(f) cmocka_unit_test_setup_teardown(f, tu_dir_setup, tu_dir_teardown)
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(inverse_of_every_placement, setup, teardown),
-		cmocka_unit_test_setup_teardown(inverse_on_the_handwritten_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(inverse_across_block_boundaries, setup, teardown),
-		cmocka_unit_test_setup_teardown(generated_files, setup, teardown),
-		cmocka_unit_test_setup_teardown(backup_keeps_the_file_read, setup, teardown),
-		cmocka_unit_test_setup_teardown(write_failures_leave_the_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(another_writer_is_never_overwritten, setup, teardown),
+		DIR_TEST(inverse_of_every_placement),
+		DIR_TEST(inverse_on_the_handwritten_file),
+		DIR_TEST(inverse_across_block_boundaries),
+		DIR_TEST(generated_files),
+		DIR_TEST(backup_keeps_the_file_read),
+		DIR_TEST(write_failures_leave_the_file),
+		DIR_TEST(another_writer_is_never_overwritten),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -262,10 +262,25 @@ int io_atomic_seal(struct sif_atomic_file *af, struct sif_err *err)
 	return 0;
 }
 
-int sif_atomic_commit(struct sif_atomic_file *af, struct sif_err *err)
+/* A rename is only durable once its directory is. */
+int io_commit_done(struct sif_atomic_file *af, struct sif_err *err)
 {
 	char *dir = NULL;
 	const char *base;
+	int rc = -1;
+
+	free(af->tmp);
+	af->tmp = NULL;
+	if (io_split_path(af->path, &dir, &base) < 0)
+		sif_errf(err, SIF_ENOMEM, "out of memory");
+	else
+		rc = io_fsync_dir(dir, err);
+	free(dir);
+	return rc;
+}
+
+int sif_atomic_commit(struct sif_atomic_file *af, struct sif_err *err)
+{
 	int rc = -1;
 
 	if (io_atomic_seal(af, err) < 0)
@@ -274,18 +289,8 @@ int sif_atomic_commit(struct sif_atomic_file *af, struct sif_err *err)
 		sif_errno(err, SIF_EIO, "renaming %s to %s", af->tmp, af->path);
 		goto out;
 	}
-	free(af->tmp);
-	af->tmp = NULL;
-	if (io_split_path(af->path, &dir, &base) < 0) {
-		sif_errf(err, SIF_ENOMEM, "out of memory");
-		goto out;
-	}
-	/* The rename is only durable once the directory is. */
-	if (io_fsync_dir(dir, err) < 0)
-		goto out;
-	rc = 0;
+	rc = io_commit_done(af, err);
 out:
-	free(dir);
 	sif_atomic_abort(af);
 	return rc;
 }

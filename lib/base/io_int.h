@@ -9,5 +9,7 @@ int io_split_path(const char *path, char **dir, const char **base);
 int io_fsync_dir(const char *dir, struct sif_err *err);
 /* Give the temp file the target's owner and mode, fsync and close it. */
 int io_atomic_seal(struct sif_atomic_file *af, struct sif_err *err);
+/* The temp file is in place (or gone): forget it, fsync the directory. */
+int io_commit_done(struct sif_atomic_file *af, struct sif_err *err);
 
 #endif

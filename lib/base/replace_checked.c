@@ -89,8 +89,6 @@ static int check_then_rename(struct sif_atomic_file *af, const struct sif_file_i
 				"%s: replaced or written since it was read", af->path);
 	if (sif_fs_ops()->rename(af->tmp, af->path) < 0)
 		return sif_errno(err, SIF_EIO, "renaming %s to %s", af->tmp, af->path);
-	free(af->tmp);
-	af->tmp = NULL;
 	return 0;
 }
 
@@ -132,8 +130,6 @@ int sif_atomic_commit_over(struct sif_atomic_file *af, const struct sif_file_id 
 			   struct sif_err *err)
 {
 	struct sif_file_id ours, out;
-	char *dir = NULL;
-	const char *base;
 	int rc = -1;
 
 	if (af->fd < 0)
@@ -170,18 +166,9 @@ int sif_atomic_commit_over(struct sif_atomic_file *af, const struct sif_file_id 
 			sif_errno(err, SIF_EIO, "removing the replaced file %s", af->tmp);
 			goto out;
 		}
-		free(af->tmp);
-		af->tmp = NULL;
 	}
-	if (io_split_path(af->path, &dir, &base) < 0) {
-		sif_errf(err, SIF_ENOMEM, "out of memory");
-		goto out;
-	}
-	if (io_fsync_dir(dir, err) < 0)
-		goto out;
-	rc = 0;
+	rc = io_commit_done(af, err);
 out:
-	free(dir);
 	sif_atomic_abort(af);
 	return rc;
 }

@@ -112,27 +112,15 @@ int sif_statedb_downgrade(const char *path, const struct sif_statedb_downgrade_o
 		.backup = o->backup, .ignore_xapi = o->ignore_xapi,
 		.fields = o->fields, .nfields = o->nfields, .kind = o->kind,
 		.kind_u = o->kind_u, .progress = o->progress, .progress_u = o->progress_u,
-		.verb = "downgraded", .row = on_row, .before_commit = before_commit,
+		.what = "downgrade", .verb = "downgraded", .row = on_row, .before_commit = before_commit,
+	};
+	const struct edit_counts c = {
+		&st->tables, &st->rows, &st->target_rows, &st->bytes_in, &st->bytes_out,
+		&st->written, st->backup_path,
 	};
 	struct downgrade d = { .o = o, .st = st };
-	int rc;
 
 	memset(st, 0, sizeof(*st));
-	if (sif_statedb_check_fields(o->fields, o->nfields, err) < 0) {
-		sif_err_prefix(err, "downgrade");
-		return -1;
-	}
 	eo.u = &d;
-	rc = edit_run(&d.e, &eo, err);
-	st->tables = d.e.tables;
-	st->rows = d.e.rows;
-	st->target_rows = d.e.target_rows;
-	st->bytes_in = d.e.bytes_in;
-	st->bytes_out = d.e.bytes_out;
-	st->written = d.e.written;
-	memcpy(st->backup_path, d.e.backup_path, sizeof(st->backup_path));
-	if (rc < 0)
-		st->backup_path[0] = '\0';
-	edit_free(&d.e);
-	return rc;
+	return edit_run(&eo, &d.e, &c, err);
 }

@@ -416,7 +416,7 @@ static int begin(struct statedb_edit *e, struct sif_err *err)
 	return 0;
 }
 
-int edit_run(struct statedb_edit *e, const struct statedb_edit_opts *o, struct sif_err *err)
+static int run(struct statedb_edit *e, const struct statedb_edit_opts *o, struct sif_err *err)
 {
 	struct sif_statedb_visitor v = {
 		.input = on_input, .consumed = on_consumed,
@@ -456,7 +456,7 @@ int edit_run(struct statedb_edit *e, const struct statedb_edit_opts *o, struct s
 	return 0;
 }
 
-void edit_free(struct statedb_edit *e)
+static void edit_free(struct statedb_edit *e)
 {
 	bgw_free(e->bg);
 	e->bg = NULL;
@@ -471,4 +471,25 @@ void edit_free(struct statedb_edit *e)
 	sif_strbuf_free(&e->win);
 	free(e->spans);
 	e->spans = NULL;
+}
+
+int edit_run(const struct statedb_edit_opts *o, struct statedb_edit *e,
+	     const struct edit_counts *c, struct sif_err *err)
+{
+	int rc;
+
+	if (sif_statedb_check_fields(o->fields, o->nfields, err) < 0) {
+		sif_err_prefix(err, "%s", o->what);
+		return -1;
+	}
+	rc = run(e, o, err);
+	*c->tables = e->tables;
+	*c->rows = e->rows;
+	*c->target_rows = e->target_rows;
+	*c->bytes_in = e->bytes_in;
+	*c->bytes_out = e->bytes_out;
+	*c->written = e->written;
+	snprintf(c->backup_path, sizeof(e->backup_path), "%s", rc < 0 ? "" : e->backup_path);
+	edit_free(e);
+	return rc;
 }

@@ -41,6 +41,7 @@ struct statedb_edit_opts {
 	void *kind_u;
 	void (*progress)(void *u, uint64_t done, uint64_t total);
 	void *progress_u;
+	const char *what;               /* "upgrade": prefixes a refused field list */
 	const char *verb;               /* "upgraded": "... changed while it was being upgraded" */
 	/* The caller's work per row (the fields of its table are in cur[]). */
 	int (*row)(void *u, const struct sif_statedb_row *r, struct sif_err *err);
@@ -78,9 +79,16 @@ struct statedb_edit {
 	char backup_path[4096];
 };
 
-/* Read, edit, commit; `e` is filled (free it with edit_free either way). */
-int edit_run(struct statedb_edit *e, const struct statedb_edit_opts *o, struct sif_err *err);
-void edit_free(struct statedb_edit *e);
+/* What a run found and did, as the public stats structs hold it. */
+struct edit_counts {
+	uint64_t *tables, *rows, *target_rows, *bytes_in, *bytes_out;
+	bool *written;
+	char *backup_path;              /* [4096]; "" when none was kept */
+};
+
+/* Check the fields, read, edit, commit, fill `c`, free. */
+int edit_run(const struct statedb_edit_opts *o, struct statedb_edit *e,
+	     const struct edit_counts *c, struct sif_err *err);
 
 bool edit_is_preamble(const char *name);
 const struct edit_name *edit_name(struct statedb_edit *e, const char *name);

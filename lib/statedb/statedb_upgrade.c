@@ -192,28 +192,18 @@ int sif_statedb_upgrade(const char *path, const struct sif_statedb_upgrade_opts 
 		.backup = o->backup, .ignore_xapi = o->ignore_xapi,
 		.fields = o->fields, .nfields = o->nfields, .kind = o->kind,
 		.kind_u = o->kind_u, .progress = o->progress, .progress_u = o->progress_u,
-		.verb = "upgraded", .row = on_row,
+		.what = "upgrade", .verb = "upgraded", .row = on_row,
+	};
+	const struct edit_counts c = {
+		&st->tables, &st->rows, &st->target_rows, &st->bytes_in, &st->bytes_out,
+		&st->written, st->backup_path,
 	};
 	struct upgrade g = { .st = st };
 	int rc;
 
 	memset(st, 0, sizeof(*st));
-	if (sif_statedb_check_fields(o->fields, o->nfields, err) < 0) {
-		sif_err_prefix(err, "upgrade");
-		return -1;
-	}
 	eo.u = &g;
-	rc = edit_run(&g.e, &eo, err);
-	st->tables = g.e.tables;
-	st->rows = g.e.rows;
-	st->target_rows = g.e.target_rows;
-	st->bytes_in = g.e.bytes_in;
-	st->bytes_out = g.e.bytes_out;
-	st->written = g.e.written;
-	memcpy(st->backup_path, g.e.backup_path, sizeof(st->backup_path));
-	if (rc < 0)
-		st->backup_path[0] = '\0';
-	edit_free(&g.e);
+	rc = edit_run(&eo, &g.e, &c, err);
 	sif_strbuf_free(&g.text);
 	return rc;
 }

@@ -1,8 +1,12 @@
 /* Shared state.db test material (sdbtest.h). */
+#include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "sdbtest.h"
@@ -52,3 +56,46 @@ char *tu_gen_statedb(const char *dir, const char *name, unsigned vdis, const cha
 	free(g);
 	return p;
 }
+
+int tu_fail_countdown, tu_which_fails;
+
+static ssize_t flaky_write(int fd, const void *b, size_t n)
+{
+	if (tu_which_fails == 0 && tu_fail_countdown-- <= 0) {
+		errno = ENOSPC;
+		return -1;
+	}
+	return write(fd, b, n > 4096 ? 4096 : n);   /* short writes too */
+}
+
+static int flaky_fsync(int fd)
+{
+	if (tu_which_fails == 1) {
+		errno = EIO;
+		return -1;
+	}
+	return fsync(fd);
+}
+
+static int flaky_rename(const char *a, const char *b)
+{
+	if (tu_which_fails == 2) {
+		errno = EXDEV;
+		return -1;
+	}
+	return rename(a, b);
+}
+
+static int flaky_exchange(const char *a, const char *b)
+{
+	if (tu_which_fails == 2) {
+		errno = EIO;
+		return -1;
+	}
+	return renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE);
+}
+
+const struct sif_fs_ops tu_flaky_rename_ops = { flaky_write, flaky_fsync, flaky_rename, NULL };
+const struct sif_fs_ops tu_flaky_exchange_ops = {
+	flaky_write, flaky_fsync, flaky_rename, flaky_exchange,
+};
