@@ -256,7 +256,7 @@ static int convert_to_image(struct sif_src *src, const char *path, enum sif_imag
 			    const struct sif_convert_opts *opts, struct sif_convert_result *res,
 			    struct sif_err *err)
 {
-	struct sif_image_writer_opts wo = { .format = to, .mode = 0644 };
+	struct sif_image_writer_opts wo = { .format = to, .mode = 0600 };
 	struct sif_image_writer *w = NULL;
 	uint64_t left = sif_src_remaining(src);
 	int rc = -1;

@@ -74,7 +74,10 @@ for um in 000 022; do
 		# a converted image (guest memory) is private too
 		"$SIF_BUILD/tests/gen_v1" "$d/s.v1" guest=pv width=64 pages=8 >/dev/null 2>&1 &&
 			"$SIF" image convert "$d/s.v1" "$d/s.v2" >/dev/null 2>&1 &&
-			want_mode "$d/s.v2" 600 "umask $um: image convert" && ok "umask $um: image convert 600"
+			"$SIF" image convert "$d/s.v1" "$d/s.raw" --to raw >/dev/null 2>&1 &&
+			want_mode "$d/s.v2" 600 "umask $um: image convert" &&
+			want_mode "$d/s.raw" 600 "umask $um: image convert --to raw" &&
+			ok "umask $um: image convert 600 (stream and raw image)"
 
 		# no temp file left anywhere
 		left=$(find "$d" -name '.*sif-tmp*' | wc -l)
