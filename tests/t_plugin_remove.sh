@@ -60,4 +60,16 @@ n=$("$SIF" --no-plugins vdi-list --minimal | tr ',' '\n' | grep -c .)
 "$SIF" db migrate >"$T/out" && grep -q "applied suspend_image_format/0001_add_field" "$T/out" &&
 	ok "db migrate applies it again" || bad "re-migrate: $(cat "$T/out")"
 
+# a plugin built for ABI 1 loads, shows as not removable, and is not removed
+mkdir -m 700 "$T/plugins"
+cp "$SIF_BUILD/tests/plugins/abi1_note.so" "$SIF_PLUGIN_DIR/suspend_image_format.so" "$T/plugins/"
+"$SIF" --plugin-dir "$T/plugins" plugin-list >"$T/out" 2>"$T/err" &&
+	grep -q "abi1_note/0002_add_note1 (no down step: not removable)" "$T/out" &&
+	"$SIF" --plugin-dir "$T/plugins" plugin-list --json | grep -q '"removable": false' &&
+	ok "plugin-list: the ABI 1 plugin loads and is not removable" ||
+	bad "plugin-list: $(cat "$T/out" "$T/err")"
+"$SIF" --plugin-dir "$T/plugins" db migrate >/dev/null || bad "migrate with the ABI 1 plugin"
+want="migration abi1_note/0002_add_note1 has no down step"
+refused "ABI 1 plugin" --plugin-dir "$T/plugins" plugin remove abi1_note
+
 [ $fails -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
