@@ -22,4 +22,16 @@ struct tu_pool_fx {
 int tu_pool_setup(void **state);
 int tu_pool_teardown(void **state);
 
+/*
+ * A generated pool DB in dir (2 VMs, one Suspended with its suspend VDI),
+ * migrated with the suspend_image_format plugin, and the arguments that
+ * point the sif binary at it: dbarg "--db=..", pdirarg "--plugin-dir=..",
+ * vm "uuid=<the suspended VM>", vdi "uuid=<its suspend VDI>".
+ */
+struct tu_pool {
+	char *db, *dbarg, *pdir, *pdirarg, *vm, *vdi;
+};
+void tu_pool_make(struct tu_pool *p, const char *dir);
+void tu_pool_free(struct tu_pool *p);
+
 #endif
