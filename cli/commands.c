@@ -20,6 +20,9 @@ const struct cli_opt image_scan_opts[] = {
 const struct cli_cmd cli_commands[] = {
 	{ "datamodel", cmd_datamodel, 0, 0, 1, json_opts, "[CLASS] [--json]",
 	  "classes and fields of the datamodel (core and plugins) with types and docs" },
+	{ "db check", cmd_db_check, 0, 1, 1, db_check_opts,
+	  "STATE.DB [--xapi-schema VERSION|FILE] [--with-plugins] [--json]",
+	  "will this xapi load this state.db, and is it sound? (exit 1 if not)" },
 	{ "db downgrade", cmd_db_downgrade, 0, 1, 1, db_downgrade_opts,
 	  "STATE.DB [--output OUT] [--dry-run] [--backup] [--force] [--ignore-xapi]",
 	  "remove the plugins' fields from a xapi state.db: the exact inverse of db upgrade" },
@@ -33,7 +36,8 @@ const struct cli_cmd cli_commands[] = {
 	  "[--dry-run] [--down PLUGIN [--force]]",
 	  "apply pending migrations (core and plugins), each in its own transaction" },
 	{ "db upgrade", cmd_db_upgrade, 0, 1, 1, db_upgrade_opts,
-	  "STATE.DB [--output OUT] [--dry-run] [--backup] [--ignore-xapi]",
+	  "STATE.DB [--output OUT] [--dry-run] [--backup] [--ignore-xapi] "
+	  "[--target-has-field | --xapi-schema VERSION|FILE]",
 	  "add the plugins' fields to a xapi state.db in place, changing no other byte" },
 	{ "db version", cmd_db_version, 0, 0, 0, json_opts, "[--json]",
 	  "sif version and the state of every migration in the database" },

@@ -5,6 +5,7 @@
 #include "cli.h"
 
 int cmd_datamodel(struct cli *cli, struct cli_args *a);
+int cmd_db_check(struct cli *cli, struct cli_args *a);
 int cmd_db_downgrade(struct cli *cli, struct cli_args *a);
 int cmd_db_export(struct cli *cli, struct cli_args *a);
 int cmd_db_import(struct cli *cli, struct cli_args *a);
@@ -33,6 +34,7 @@ int cmd_vm_suspend(struct cli *cli, struct cli_args *a);
 int plugin_remove_run(struct cli *cli, const char *name, bool dry, bool force);
 
 /* Option tables shared by several commands. */
+extern const struct cli_opt db_check_opts[];
 extern const struct cli_opt db_downgrade_opts[];
 extern const struct cli_opt db_import_opts[];
 extern const struct cli_opt db_migrate_opts[];

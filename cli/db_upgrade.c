@@ -1,9 +1,11 @@
 /*
- * db upgrade STATE.DB [--output OUT] [--dry-run] [--backup] [--ignore-xapi]:
- * give every row of a xapi state.db the fields that plugins add to the
- * datamodel (today VDI.suspend_image_format, default legacy), where xapi
- * would write them, changing no other byte; the file is replaced
- * atomically, and only if it is still the file that was read.
+ * db upgrade STATE.DB [--output OUT] [--dry-run] [--backup] [--ignore-xapi]
+ * [--target-has-field | --xapi-schema VERSION|FILE]: give every row of a
+ * xapi state.db the fields that plugins add to the datamodel (today
+ * VDI.suspend_image_format, default legacy), where xapi would write them,
+ * changing no other byte; the file is replaced atomically, and only if it
+ * is still the file that was read.  Refused unless the xapi that will read
+ * the file is known to have the fields (cli/xapi_target.c).
  */
 #include <stdio.h>
 
@@ -11,6 +13,7 @@
 #include "commands.h"
 #include "sif/statedb.h"
 #include "statedb_fields.h"
+#include "xapi_target.h"
 
 int cmd_db_upgrade(struct cli *cli, struct cli_args *a)
 {
@@ -21,6 +24,10 @@ int cmd_db_upgrade(struct cli *cli, struct cli_args *a)
 	int rc = edit_cli_begin(&ec, cli, a, "db upgrade");
 
 	if (rc)
+		return rc;
+	if (!cli_flag(a, "target-has-field") &&
+	    (rc = cli_xapi_target_has_fields(cli, ec.path, cli_optval(a, "xapi-schema"),
+					     ec.fields, ec.nfields)))
 		return rc;
 	o = (struct sif_statedb_upgrade_opts){
 		.fields = ec.fields, .nfields = ec.nfields, .output = ec.output,
@@ -46,5 +53,9 @@ const struct cli_opt db_upgrade_opts[] = {
 	{ "dry-run", false, "check the file and count what would change; write nothing" },
 	{ "backup", false, "keep the original as STATE.DB.bak (in-place upgrade)" },
 	{ "ignore-xapi", false, "upgrade in place even while a xapi process uses the directory" },
+	{ "target-has-field", false, "the xapi that will read the file has the plugins' fields "
+	  "(else its schema must show them)" },
+	{ "xapi-schema", true, "the schema of the xapi that will read the file: a version or a "
+	  "schema file (default: the file's own version, built in)" },
 	{ NULL, false, NULL },
 };

@@ -1,13 +1,14 @@
 /*
  * Shared by cli/db_upgrade.c and cli/db_downgrade.c (statedb_fields.h).
- * The fields, their defaults and allowed values come from the registry, so
- * a plugin adding a field needs nothing here.
+ * The fields, their defaults and allowed values come from the registry
+ * (cli_plugin_fields), so a plugin adding a field needs nothing here.
  */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "statedb_fields.h"
+#include "xapi_target.h"
 
 enum sif_xapi_kind registry_kind(void *u, const char *table, const char *column)
 {
@@ -17,34 +18,6 @@ enum sif_xapi_kind registry_kind(void *u, const char *table, const char *column)
 		return SIF_XAPI_STRING;
 	return f->type == SIF_FT_SET ? SIF_XAPI_SET :
 	       f->type == SIF_FT_MAP ? SIF_XAPI_MAP : SIF_XAPI_STRING;
-}
-
-static int registry_validate(const void *u, const char *value, struct sif_err *err)
-{
-	return sif_field_validate(u, value, err);
-}
-
-size_t plugin_fields(struct sif_ctx *ctx, struct sif_statedb_field *out, size_t max)
-{
-	size_t c, i, n = 0;
-
-	for (c = 0; c < sif_ctx_nclasses(ctx); c++) {
-		const char *cls = sif_ctx_class_at(ctx, c)->name;
-
-		for (i = 0; i < sif_ctx_nfields(ctx, cls); i++) {
-			const struct sif_field *f = sif_ctx_field_at(ctx, cls, i);
-
-			if (!strcmp(sif_ctx_field_owner(ctx, f), "core") || n == max)
-				continue;
-			out[n++] = (struct sif_statedb_field){
-				.table = f->cls, .column = f->name,
-				.default_value = f->default_value,
-				.allowed = f->type == SIF_FT_ENUM ? f->enum_values : NULL,
-				.validate = registry_validate, .validate_u = f,
-			};
-		}
-	}
-	return n;
 }
 
 void plugin_fields_text(const struct sif_statedb_field *f, size_t n, char *out, size_t size)
@@ -100,7 +73,7 @@ int edit_cli_begin(struct edit_cli *ec, struct cli *cli, struct cli_args *a, con
 		return cli_usage_error(cli, a->cmd, "--output needs a file name");
 	if (!(ec->ctx = cli_ctx(cli)))
 		return cli_fail_err(cli);
-	ec->nfields = plugin_fields(ec->ctx, ec->fields, MAX_PLUGIN_FIELDS);
+	ec->nfields = cli_plugin_fields(ec->ctx, ec->fields, MAX_PLUGIN_FIELDS);
 	if (!ec->nfields)
 		return cli_fail(cli, "%s: no loaded plugin adds a field, so there are no "
 				"columns to work on (plugin directory: %s)", what, cli_plugin_dir(cli));

@@ -1,7 +1,8 @@
 /*
- * What `db upgrade` and `db downgrade` share: the state.db columns the
- * loaded plugins add (from the registry), the column kinds xapi's schema
- * gives them, and the progress line and clock of an edit.
+ * What `db upgrade` and `db downgrade` share: their options, the state.db
+ * columns the loaded plugins add (cli_plugin_fields, cli/xapi_target.h),
+ * the column kinds xapi's schema gives them, the progress line and the
+ * summary's end.
  */
 #ifndef SIF_CLI_STATEDB_FIELDS_H
 #define SIF_CLI_STATEDB_FIELDS_H
@@ -16,8 +17,6 @@
 
 #define MAX_PLUGIN_FIELDS 16
 
-/* Every field a plugin registered: what a state.db written without it lacks. */
-size_t plugin_fields(struct sif_ctx *ctx, struct sif_statedb_field *out, size_t max);
 /* "VDI.suspend_image_format, ..." */
 void plugin_fields_text(const struct sif_statedb_field *f, size_t n, char *out, size_t size);
 /* sif_statedb_kind_fn over the registry (u: the ctx). */

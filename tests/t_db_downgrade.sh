@@ -18,7 +18,7 @@ no_temp() { [ -z "$(find "$T" -name '.*sif-tmp*')" ] || { bad "$1: temp file lef
 cp "$T/plain.db" "$T/s.db"
 
 # upgrade then downgrade: the original bytes
-run upgrade 0 db upgrade "$T/s.db" && run dry 0 db downgrade "$T/s.db" --dry-run &&
+run upgrade 0 db upgrade --target-has-field "$T/s.db" && run dry 0 db downgrade "$T/s.db" --dry-run &&
 	has out "2000 values to remove, 0 of them not the default" && has out "dry run: nothing written" &&
 	run downgrade 0 db downgrade "$T/s.db" && has out "2000 values removed" &&
 	cmp "$T/s.db" "$T/plain.db" && ok "upgrade then downgrade gives back the original bytes"

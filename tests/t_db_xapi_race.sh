@@ -40,7 +40,7 @@ stop() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
 # in-place upgrade with a fake xapi running: refused, named, untouched
 expect_refused() { # WHAT HOW-TEXT
 	cp "$T/plain.db" "$T/d/state.db"
-	"$SIF" db upgrade "$T/d/state.db" >"$T/out" 2>"$T/err"
+	"$SIF" db upgrade --target-has-field "$T/d/state.db" >"$T/out" 2>"$T/err"
 	rc=$?
 	if [ $rc -eq 1 ] && grep -q "xapi (pid $fx) is using $T/d ($2)" "$T/err" &&
 	   grep -q -- "--ignore-xapi" "$T/err" && cmp -s "$T/d/state.db" "$T/plain.db"; then
@@ -53,11 +53,11 @@ expect_refused() { # WHAT HOW-TEXT
 fake_xapi "$T/d"
 sleep 0.1
 expect_refused "xapi working in the directory" "its working directory"
-"$SIF" db upgrade "$T/d/state.db" --dry-run >/dev/null 2>&1 && ok "--dry-run goes ahead" ||
+"$SIF" db upgrade --target-has-field "$T/d/state.db" --dry-run >/dev/null 2>&1 && ok "--dry-run goes ahead" ||
 	bad "--dry-run refused"
-"$SIF" db upgrade "$T/d/state.db" --output "$T/elsewhere/out.db" >/dev/null 2>&1 &&
+"$SIF" db upgrade --target-has-field "$T/d/state.db" --output "$T/elsewhere/out.db" >/dev/null 2>&1 &&
 	ok "--output elsewhere goes ahead" || bad "--output refused"
-"$SIF" db upgrade "$T/d/state.db" --ignore-xapi >/dev/null 2>&1 &&
+"$SIF" db upgrade --target-has-field "$T/d/state.db" --ignore-xapi >/dev/null 2>&1 &&
 	cmp -s "$T/d/state.db" "$T/elsewhere/out.db" && ok "--ignore-xapi goes ahead" ||
 	bad "--ignore-xapi"
 cp "$T/elsewhere/out.db" "$T/d/state.db"
@@ -82,7 +82,7 @@ other=$!
 pids="$pids $other"
 sleep 0.1
 cp "$T/plain.db" "$T/d/state.db"
-"$SIF" db upgrade "$T/d/state.db" >"$T/out" 2>"$T/err" &&
+"$SIF" db upgrade --target-has-field "$T/d/state.db" >"$T/out" 2>"$T/err" &&
 	ok "xapi in another directory, xapi-monitor in this one: upgrade goes ahead" ||
 	bad "refused wrongly: $(cat "$T/err")"
 stop "$fx"
@@ -92,16 +92,18 @@ stop "$other"
 "$GEN" --vdis 6000 --seed 1 -o "$T/o.db" || exit 1
 "$GEN" --vdis 5 --seed 2 -o "$T/n.db" || exit 1
 for f in o n; do
-	"$SIF" db upgrade "$T/$f.db" --output "$T/$f-up.db" >/dev/null || exit 1
+	"$SIF" db upgrade --target-has-field "$T/$f.db" --output "$T/$f-up.db" >/dev/null || exit 1
 done
 s="$T/d/state.db"
 
 # race CMD FROM NEWER RESULT-OF-FROM RESULT-OF-NEWER
 race() {
 	cmd=$1 from=$2 newer=$3 r_from=$4 r_newer=$5
+	flags=""
+	[ "$cmd" = upgrade ] && flags=--target-has-field
 	cp "$from" "$s"
 	t0=$(date +%s%N)
-	"$SIF" db $cmd "$s" >/dev/null 2>&1
+	"$SIF" db $cmd $flags "$s" >/dev/null 2>&1
 	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 	n_first=0 n_refused=0 n_before=0 k=0
 	while [ $k -le 12 ]; do
@@ -109,7 +111,7 @@ race() {
 		delay=$(awk -v ms="$ms" -v k=$k 'BEGIN { printf "%.3f", ms * k / 10 / 1000 }')
 		(sleep "$delay"; cp "$newer" "$s.xapi-tmp" && mv "$s.xapi-tmp" "$s") &
 		w=$!
-		"$SIF" db $cmd "$s" >"$T/out" 2>"$T/err"
+		"$SIF" db $cmd $flags "$s" >"$T/out" 2>"$T/err"
 		rc=$?
 		wait $w
 		if [ $rc -eq 0 ] && cmp -s "$s" "$newer"; then

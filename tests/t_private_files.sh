@@ -60,14 +60,14 @@ for um in 000 022; do
 		chmod 640 "$d/state.db"
 		"$SIF" db downgrade "$d/state.db" --output "$d/down.db" >/dev/null || bad "downgrade --output"
 		want_mode "$d/down.db" 600 "umask $um: downgrade --output of a 640 file"
-		"$SIF" db upgrade "$d/down.db" --output "$d/up.db" >/dev/null || bad "upgrade --output"
+		"$SIF" db upgrade --target-has-field "$d/down.db" --output "$d/up.db" >/dev/null || bad "upgrade --output"
 		want_mode "$d/up.db" 600 "umask $um: upgrade --output"
 		chmod 400 "$d/down.db"
-		"$SIF" db upgrade "$d/down.db" --output "$d/up4.db" >/dev/null || bad "upgrade --output 2"
+		"$SIF" db upgrade --target-has-field "$d/down.db" --output "$d/up4.db" >/dev/null || bad "upgrade --output 2"
 		want_mode "$d/up4.db" 400 "umask $um: upgrade --output of a 400 file" &&
 			ok "umask $um: --output files 600 (400 from a 400 original)"
 		cp "$d/down.db" "$d/b.db" && chmod 640 "$d/b.db"
-		"$SIF" db upgrade "$d/b.db" --backup >/dev/null || bad "upgrade --backup"
+		"$SIF" db upgrade --target-has-field "$d/b.db" --backup >/dev/null || bad "upgrade --backup"
 		want_mode "$d/b.db.bak" 640 "umask $um: backup" && want_mode "$d/b.db" 640 "umask $um: replaced" &&
 			ok "umask $um: --backup 640 like the original, replaced file keeps 640"
 
