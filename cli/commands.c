@@ -10,7 +10,6 @@ const struct cli_opt json_opts[] = {
 	{ NULL, false, NULL },
 };
 
-/* --json first: `image verify` uses the table without it. */
 const struct cli_opt image_scan_opts[] = {
 	{ "json", false, "output as JSON" },
 	{ "width", true, "toolstack width of a v1 (legacy) stream: 32 or 64 (default: detect)" },
@@ -18,6 +17,10 @@ const struct cli_opt image_scan_opts[] = {
 };
 
 const struct cli_cmd cli_commands[] = {
+	{ "convert-legacy-stream", cmd_convert_legacy_stream, CMD_RAW_ARGS, 0, -1, NULL,
+	  "-i IN -o OUT -w 32|64 -g pv|hvm [-f libxc|libxl] [-x] [--skip-qemu] [--syslog] [-v]",
+	  "drop-in for Xen's convert-legacy-stream as xenopsd runs it (IN/OUT: fd or path); "
+	  "also installed under that name" },
 	{ "datamodel", cmd_datamodel, 0, 0, 1, json_opts, "[CLASS] [--json]",
 	  "classes and fields of the datamodel (core and plugins) with types and docs" },
 	{ "db check", cmd_db_check, 0, 1, 1, db_check_opts,
@@ -49,7 +52,7 @@ const struct cli_cmd cli_commands[] = {
 	  "convert a legacy (libxc v1) stream or image to a v2 stream or image" },
 	{ "image inspect", cmd_image_inspect, 0, 1, 1, image_scan_opts, "PATH [--json] [--width 32|64]",
 	  "show the container, format and every record of a suspend image" },
-	{ "image verify", cmd_image_verify, 0, 1, 1, image_scan_opts + 1, "PATH [--width 32|64]",
+	{ "image verify", cmd_image_verify, 0, 1, 1, image_scan_opts, "PATH [--json] [--width 32|64]",
 	  "check a whole suspend image to its last byte (exit 1 with offset and reason)" },
 	{ "image wrap", cmd_image_wrap, 0, 1, 1, image_wrap_opts,
 	  "--format raw|structured --libxc STREAM|XLFILE [--qemu FILE] [--xenops-vm STR] OUT",

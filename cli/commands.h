@@ -4,6 +4,7 @@
 
 #include "cli.h"
 
+int cmd_convert_legacy_stream(struct cli *cli, struct cli_args *a);
 int cmd_datamodel(struct cli *cli, struct cli_args *a);
 int cmd_db_check(struct cli *cli, struct cli_args *a);
 int cmd_db_downgrade(struct cli *cli, struct cli_args *a);

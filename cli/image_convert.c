@@ -25,6 +25,7 @@
 #include "sif/src.h"
 #include "cli.h"
 #include "commands.h"
+#include "output.h"
 
 const struct cli_opt image_convert_opts[] = {
 	{ "width", true, "toolstack width of the v1 stream: 32 or 64 (default: detect)" },
@@ -96,56 +97,6 @@ static int parse_opts(struct cli *cli, struct cli_args *a, struct sif_convert_op
 	if (cli_flag(a, "xl"))
 		o->input = SIF_CONVERT_IN_XL;
 	return EXIT_OK;
-}
-
-/* Where the output goes: straight to a stream or device, else atomically. */
-struct output {
-	int fd;
-	bool atomic;
-	struct sif_atomic_file af;
-	const char *name;
-};
-
-static int open_output(const char *path, struct output *out, struct sif_err *err)
-{
-	struct stat st;
-
-	memset(out, 0, sizeof(*out));
-	out->fd = -1;
-	out->name = path;
-	if (!strcmp(path, "-")) {
-		out->fd = 1;
-		out->name = "stdout";
-		return 0;
-	}
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		if (S_ISDIR(st.st_mode))
-			return sif_errf(err, SIF_EUSAGE, "%s: is a directory", path);
-		out->fd = open(path, O_WRONLY | O_CLOEXEC);
-		if (out->fd < 0)
-			return sif_errno(err, SIF_EIO, "%s: open", path);
-		return 0;
-	}
-	if (sif_atomic_open(&out->af, path, 0600, err) < 0)
-		return -1;
-	out->atomic = true;
-	out->fd = out->af.fd;
-	return 0;
-}
-
-static int close_output(struct output *out, bool ok, struct sif_err *err)
-{
-	int rc = 0;
-
-	if (out->atomic) {
-		if (ok)
-			return sif_atomic_commit(&out->af, err);
-		sif_atomic_abort(&out->af);
-		return 0;
-	}
-	if (out->fd > 2 && close(out->fd) < 0 && ok)
-		rc = sif_errno(err, SIF_EIO, "%s: close", out->name);
-	return rc;
 }
 
 /* The input: stdin, a bare stream file, or a suspend image (ext2 or raw). */
@@ -304,7 +255,7 @@ int cmd_image_convert(struct cli *cli, struct cli_args *a)
 	struct sif_convert_result res;
 	struct progress prog = { 0 };
 	struct input in;
-	struct output out = { .fd = -1 };
+	struct cli_output out = { .fd = -1 };
 	enum sif_image_format to;
 	const char *in_path = a->pos[0], *out_path = a->pos[1];
 	bool in_open = false, out_open = false;
@@ -327,20 +278,21 @@ int cmd_image_convert(struct cli *cli, struct cli_args *a)
 		rc = EXIT_OK;
 		goto out;
 	}
-	if (open_output(out_path, &out, &cli->err) < 0)
+	if (cli_output_open(out_path, &out, &cli->err) < 0)
 		goto out;
 	out_open = true;
+	cli_output_widen_pipe(out.fd);
 	if (sif_convert(in.src, out.fd, out.name, &opts, &res, &cli->err) < 0)
 		goto out;
 	out_open = false;
-	if (close_output(&out, true, &cli->err) < 0)
+	if (cli_output_close(&out, true, &cli->err) < 0)
 		goto out;
 	rc = EXIT_OK;
 out:
 	if (prog.last)
 		fputc('\n', stderr);
 	if (out_open)
-		close_output(&out, false, NULL);
+		cli_output_close(&out, false, NULL);
 	if (in_open)
 		close_input(&in);
 	if (rc != EXIT_OK)

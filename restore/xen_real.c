@@ -28,6 +28,7 @@
 
 #include "sif/io.h"
 #include "sif/xen.h"
+#include "xen_real_efi.h"
 
 #define QEMU_RESUME_PATH "/var/lib/xen/qemu-resume.%u"
 #define QEMU_SAVE_PATH "/var/lib/xen/qemu-save.%u"
@@ -349,6 +350,8 @@ static const struct sif_xen_ops real_ops = {
 	.domain_save = real_save,
 	.dm_state_load = real_dm_load,
 	.dm_state_save = real_dm_save,
+	.varstored_restore = real_varstored_restore,
+	.vtpm_restore = real_vtpm_restore,
 	.domain_unpause = real_unpause,
 	.domain_destroy = real_destroy,
 	.domain_lookup = real_lookup,

@@ -24,7 +24,9 @@
  * streams inside (v2.h), the libxc v1 stream of legacy images and
  * Libxc_legacy records (v1.h), the qemu records, to the last byte of the
  * image; trailing bytes are an error, except after End_of_image on a raw
- * container, where the rest of the device is not part of the image.
+ * container, where the rest of the device is not part of the image.  An
+ * unsized Demu record (xenopsd's vGPU state, see frame.h) ends the walk:
+ * what follows its header is reported as one opaque item, not verified.
  * The converter and the restore path walk the same framing with
  * sif_frame_next() and consume each body themselves.
  *
@@ -138,6 +140,8 @@ enum sif_item_kind {
 	SIF_ITEM_LIBXC_V2,      /* a bare libxc v2 stream */
 	SIF_ITEM_LIBXL_V2,      /* a bare libxl v2 stream */
 	SIF_ITEM_UNUSED,        /* device space after End_of_image (raw), not read */
+	SIF_ITEM_OPAQUE,        /* after an unsized Demu record: vGPU state and the
+				 * records behind it, to the end; not verified */
 	SIF_ITEM_XL_HEADER,     /* an xl save file's header and domain config */
 	SIF_ITEM_LIBXL_HEADER,  /* the "LibxlFmt" header of its libxl stream */
 	SIF_ITEM_LIBXL_RECORD,  /* one record of that stream (LIBXC_CONTEXT: with the libxc stream) */
@@ -193,6 +197,8 @@ struct sif_image_summary {
 	uint64_t items;
 	uint64_t image_bytes;       /* bytes of the image walked */
 	uint64_t unused_bytes;      /* raw: device bytes after End_of_image */
+	uint64_t opaque_offset;     /* an unsized Demu record's body: from here */
+	uint64_t opaque_bytes;      /* to the end, not verified (0: none) */
 	bool hvm;                   /* from the libxc stream */
 	bool needs_legacy_restore;  /* a v1 stream (legacy, or Libxc_legacy) */
 };
