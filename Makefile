@@ -190,6 +190,9 @@ asan: deps-check
 crashtest: deps-check
 	@$(MAKE) --no-print-directory tests
 	@SIF_CRASH_KILLS=200 sh tests/crashtest.sh $(B)
+	@SIF_BUILD=$(abspath $(B)) SIF=$(abspath $(B))/bin/sif \
+		SIF_PLUGIN_DIR=$(abspath $(B))/lib/sif/plugins SIF_CRASH_KILLS=60 \
+		sh tests/t_pool_convert_crash.sh
 
 bench: deps-bench
 	@$(MAKE) --no-print-directory all $(GENS)

@@ -21,7 +21,9 @@ int cmd_image_verify(struct cli *cli, struct cli_args *a);
 int cmd_image_wrap(struct cli *cli, struct cli_args *a);
 int cmd_plugin_list(struct cli *cli, struct cli_args *a);
 int cmd_plugin_remove(struct cli *cli, struct cli_args *a);
+int cmd_pool_convert_legacy(struct cli *cli, struct cli_args *a);
 int cmd_vdi_check(struct cli *cli, struct cli_args *a);
+int cmd_vdi_convert(struct cli *cli, struct cli_args *a);
 int cmd_vdi_list(struct cli *cli, struct cli_args *a);
 int cmd_vdi_param_get(struct cli *cli, struct cli_args *a);
 int cmd_vdi_param_set(struct cli *cli, struct cli_args *a);
@@ -47,8 +49,10 @@ extern const struct cli_opt json_opts[];
 extern const struct cli_opt obj_list_opts[];
 extern const struct cli_opt param_get_opts[];
 extern const struct cli_opt plugin_remove_opts[];
+extern const struct cli_opt pool_convert_opts[];
 extern const struct cli_opt vm_restore_opts[];
 extern const struct cli_opt vm_suspend_opts[];
 extern const struct cli_opt vdi_check_opts[];
+extern const struct cli_opt vdi_convert_opts[];
 
 #endif

@@ -43,6 +43,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "sif/convert.h"
 #include "sif/err.h"
 #include "sif/frame.h"
 #include "sif/io.h"
@@ -249,6 +250,37 @@ uint64_t sif_image_writer_size(const struct sif_image_writer *w);
 int sif_image_writer_commit(struct sif_image_writer *w, struct sif_err *err);
 /* Give up: remove the temp file / wipe what marks a device as an image. */
 void sif_image_writer_abort(struct sif_image_writer *w);
+
+/*
+ * A legacy stream (what sif_convert_to takes: a legacy image, a bare v1
+ * stream, a framed image with a Libxc_legacy record) converted into a
+ * whole image at path, in the layout xenopsd writes today: signature,
+ * Xenops (time, word_size 64, vm_str if given, empty xs_subtree), Libxc of
+ * length 0 (Libxl for conv.format libxl) with the v2 stream, Qemu_trad for
+ * an HVM guest's device model state, End_of_image.  Written through the
+ * image writer: on failure nothing is left under path (a file keeps its
+ * old content).  *size (if not NULL) gets the image's bytes.
+ */
+struct sif_image_convert_opts {
+	enum sif_image_format to;       /* SIF_IMAGE_RAW or SIF_IMAGE_STRUCTURED */
+	const char *xenops_vm;          /* vm_str of the Xenops record, or NULL */
+	int64_t now;                    /* Xenops time and ext2 stamps; 0 = time(NULL) */
+	mode_t mode;                    /* of a new file */
+	struct sif_convert_opts conv;
+};
+
+int sif_image_convert(struct sif_src *src, const char *path,
+		      const struct sif_image_convert_opts *o,
+		      struct sif_convert_result *res, uint64_t *size, struct sif_err *err);
+/* Upper bound of the image converted from a stream of in_bytes. */
+uint64_t sif_image_convert_max_bytes(uint64_t in_bytes);
+
+/*
+ * Check an image just written: open it, walk every record reading every
+ * byte, and require that it ends (End_of_image) exactly at `size`.
+ */
+int sif_image_check_written(const char *path, uint64_t size, struct sif_image_summary *sum,
+			    struct sif_err *err);
 
 /* `sif image wrap`: a whole image from a libxc stream and device records. */
 struct sif_wrap_opts {

@@ -280,8 +280,20 @@ int sif_db_open(const char *path, unsigned flags, struct sif_db **out,
 	/* The first read tells a non-database file apart. */
 	if (sif_db_exec(db, "PRAGMA foreign_keys=OFF; SELECT count(*) FROM sqlite_master;",
 			err) < 0) {
+		/*
+		 * A writer killed inside a transaction left a hot journal: only a
+		 * read-write connection may roll it back (SQLite does so on its
+		 * first read), after which the read-only open succeeds.
+		 */
+		bool hot = (flags & SIF_DB_READONLY) &&
+			   sqlite3_extended_errcode(db->h) == SQLITE_READONLY_ROLLBACK;
+		struct sif_db *rw;
+
 		sif_db_close(db);
-		return -1;
+		if (!hot || sif_db_open(path, flags & ~SIF_DB_READONLY, &rw, NULL) < 0)
+			return -1;
+		sif_db_close(rw);
+		return sif_db_open(path, flags, out, err);
 	}
 	*out = db;
 	return 0;
