@@ -74,26 +74,28 @@ void sif_atomic_abort(struct sif_atomic_file *af);
 int sif_atomic_clean_stale(const char *path, struct sif_err *err);
 
 /*
- * Which file a program read, and whether it was written since: device,
- * inode, size and times.  A writer that replaces the file (temp + rename,
- * as xapi does) makes another inode; one that writes in place changes the
- * size or mtime (ctime also moves on link and rename, so it is compared only
- * while the file is ours alone to watch).
+ * Which file a path named, or a program read, and whether it was written
+ * since: device, inode, size and times.  A writer that replaces a file
+ * (temp + rename, as xapi does) makes another inode; one that writes in
+ * place changes the size or mtime.  ctime also moves on link and rename,
+ * so it is compared only while the file is ours alone to watch.
  */
 struct sif_file_id {
-	dev_t dev;
-	ino_t ino;
-	off_t size;
-	struct timespec mtime, ctime;
-	mode_t mode;
+	bool exists;            /* the path named something (always, from an fd) */
+	bool regular;
+	uint64_t dev, ino, size;
+	int64_t mtime_ns, ctime_ns;
+	unsigned mode;          /* st_mode */
 };
 
+/* stat(path): 0 with exists false when there is nothing; -1 on another error. */
+int sif_file_id_get(const char *path, struct sif_file_id *id);
 int sif_file_id_of_fd(int fd, const char *name, struct sif_file_id *id,
 		      struct sif_err *err);
+/* Same file (device, inode). */
 bool sif_file_id_same_file(const struct sif_file_id *a, const struct sif_file_id *b);
-/* Same file, same size and mtime, and (with_ctime) same ctime. */
-bool sif_file_id_unchanged(const struct sif_file_id *a, const struct sif_file_id *b,
-			   bool with_ctime);
+/* Same file, same kind, size and mtime: not replaced, not written. */
+bool sif_file_id_same(const struct sif_file_id *a, const struct sif_file_id *b);
 
 /*
  * Commit in place of the exact file that was read: the temp file replaces

@@ -26,65 +26,17 @@
  * rename within the microseconds between two of ours. */
 #define MAX_SWAPS 16
 
-static void id_of_stat(const struct stat *st, struct sif_file_id *id)
-{
-	id->dev = st->st_dev;
-	id->ino = st->st_ino;
-	id->size = st->st_size;
-	id->mtime = st->st_mtim;
-	id->ctime = st->st_ctim;
-	id->mode = st->st_mode;
-}
-
-int sif_file_id_of_fd(int fd, const char *name, struct sif_file_id *id,
-		      struct sif_err *err)
-{
-	struct stat st;
-
-	if (fstat(fd, &st) < 0)
-		return sif_errno(err, SIF_EIO, "%s", name);
-	id_of_stat(&st, id);
-	return 0;
-}
-
-static int id_of_path(const char *path, struct sif_file_id *id)
-{
-	struct stat st;
-
-	if (lstat(path, &st) < 0)
-		return -1;
-	id_of_stat(&st, id);
-	return 0;
-}
-
-bool sif_file_id_same_file(const struct sif_file_id *a, const struct sif_file_id *b)
-{
-	return a->dev == b->dev && a->ino == b->ino;
-}
-
-static bool same_time(const struct timespec *a, const struct timespec *b)
-{
-	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
-}
-
-bool sif_file_id_unchanged(const struct sif_file_id *a, const struct sif_file_id *b,
-			   bool with_ctime)
-{
-	return sif_file_id_same_file(a, b) && a->size == b->size &&
-	       same_time(&a->mtime, &b->mtime) &&
-	       (!with_ctime || same_time(&a->ctime, &b->ctime));
-}
-
 /* No RENAME_EXCHANGE here: check, then rename. */
 static int check_then_rename(struct sif_atomic_file *af, const struct sif_file_id *read,
 			     struct sif_err *err)
 {
 	struct sif_file_id now;
 
-	if (id_of_path(af->path, &now) < 0)
-		return sif_errno(err, errno == ENOENT ? SIF_ECHANGED : SIF_EIO,
-				 "%s: gone since it was read", af->path);
-	if (!sif_file_id_unchanged(&now, read, false))
+	if (sif_file_id_get(af->path, &now) < 0)
+		return sif_errno(err, SIF_EIO, "%s", af->path);
+	if (!now.exists)
+		return sif_errf(err, SIF_ECHANGED, "%s: gone since it was read", af->path);
+	if (!sif_file_id_same(&now, read))
 		return sif_errf(err, SIF_ECHANGED,
 				"%s: replaced or written since it was read", af->path);
 	if (sif_fs_ops()->rename(af->tmp, af->path) < 0)
@@ -105,7 +57,8 @@ static int swap_back(struct sif_atomic_file *af, const struct sif_file_id *ours,
 	int i;
 
 	for (i = 0; i < MAX_SWAPS; i++) {
-		if (sif_fs_ops()->exchange(af->tmp, af->path) < 0 || id_of_path(af->tmp, &got) < 0) {
+		if (sif_fs_ops()->exchange(af->tmp, af->path) < 0 ||
+		    sif_file_id_get(af->tmp, &got) < 0 || !got.exists) {
 			sif_errno(err, SIF_EIO, "%s: swapping the newer file back: it is "
 				  "kept as %s", af->path, af->tmp);
 			goto keep;
@@ -151,11 +104,11 @@ int sif_atomic_commit_over(struct sif_atomic_file *af, const struct sif_file_id 
 		if (check_then_rename(af, read, err) < 0)
 			goto out;
 	} else {
-		if (id_of_path(af->tmp, &out) < 0) {
+		if (sif_file_id_get(af->tmp, &out) < 0 || !out.exists) {
 			sif_errno(err, SIF_EIO, "%s", af->tmp);
 			goto out;
 		}
-		if (!sif_file_id_unchanged(&out, read, false)) {
+		if (!sif_file_id_same(&out, read)) {
 			if (swap_back(af, &ours, out, err) == 0)
 				sif_errf(err, SIF_ECHANGED, "%s: replaced or written since it was "
 					 "read; the newer file is left in place", af->path);

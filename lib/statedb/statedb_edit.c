@@ -260,13 +260,12 @@ static bool same_file(const char *a, const char *b)
 static bool changed_since_read(struct statedb_edit *e)
 {
 	struct sif_file_id now;
-	struct stat st;
 
+	/* ctime too: nothing of ours has linked or renamed it yet */
 	if (sif_file_id_of_fd(e->fd, e->o->path, &now, NULL) < 0 ||
-	    !sif_file_id_unchanged(&now, &e->read_id, true))
+	    !sif_file_id_same(&now, &e->read_id) || now.ctime_ns != e->read_id.ctime_ns)
 		return true;
-	return stat(e->o->path, &st) < 0 || st.st_dev != e->read_id.dev ||
-	       st.st_ino != e->read_id.ino;
+	return sif_file_id_get(e->o->path, &now) < 0 || !sif_file_id_same_file(&now, &e->read_id);
 }
 
 static int say_changed(struct statedb_edit *e, struct sif_err *err)
@@ -391,7 +390,7 @@ static int begin(struct statedb_edit *e, struct sif_err *err)
 		return sif_errno(err, errno == ENOENT ? SIF_ENOTFOUND : SIF_EIO, "%s", o->path);
 	if (sif_file_id_of_fd(e->fd, o->path, &e->read_id, err) < 0)
 		return -1;
-	if (!S_ISREG(e->read_id.mode))
+	if (!e->read_id.regular)
 		return sif_errf(err, SIF_EREFUSED, "%s: not a regular file", o->path);
 	e->in_place = !o->output || same_file(o->path, o->output);
 	if (!o->dry_run)
