@@ -134,11 +134,11 @@ $(DROPIN): $(SIF_BIN)
 
 # Plugins take everything from the host through their entry point; they
 # link against nothing of libsif.
-$(B)/lib/sif/plugins/%.so: plugin/%.c include/sif/plugin.h
+$(B)/lib/sif/plugins/%.so: plugin/%.c $(wildcard include/sif/*.h)
 	@mkdir -p $(dir $@)
 	$(QLD)$(CC) $(ALL_CFLAGS) -shared $(ALL_LDFLAGS) -o $@ $<
 
-$(B)/tests/plugins/%.so: tests/plugins/%.c include/sif/plugin.h
+$(B)/tests/plugins/%.so: tests/plugins/%.c $(wildcard include/sif/*.h)
 	@mkdir -p $(dir $@)
 	$(QLD)$(CC) $(ALL_CFLAGS) -shared $(ALL_LDFLAGS) -o $@ $<
 

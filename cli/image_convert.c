@@ -169,7 +169,7 @@ static int convert_to_image(struct sif_src *src, const char *path, enum sif_imag
 			    const struct sif_convert_opts *opts, struct sif_convert_result *res,
 			    struct sif_err *err)
 {
-	struct sif_image_convert_opts io = { .to = to, .mode = 0644, .conv = *opts };
+	struct sif_image_convert_opts io = { .to = to, .mode = 0600, .conv = *opts };
 
 	if (!strcmp(path, "-"))
 		return sif_errf(err, SIF_EUSAGE, "--to %s needs an output path, not stdout",

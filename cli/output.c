@@ -28,7 +28,7 @@ int cli_output_open(const char *path, struct cli_output *out, struct sif_err *er
 			return sif_errno(err, SIF_EIO, "%s: open", path);
 		return 0;
 	}
-	if (sif_atomic_open(&out->af, path, 0644, err) < 0)
+	if (sif_atomic_open(&out->af, path, 0600, err) < 0)
 		return -1;
 	out->atomic = true;
 	out->fd = out->af.fd;

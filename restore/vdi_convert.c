@@ -24,28 +24,6 @@
 
 #define FORMAT_FIELD "suspend_image_format"
 
-int sif_file_id_get(const char *path, struct sif_file_id *id)
-{
-	struct stat st;
-
-	memset(id, 0, sizeof(*id));
-	if (stat(path, &st) < 0)
-		return errno == ENOENT ? 0 : -1;
-	id->exists = true;
-	id->regular = S_ISREG(st.st_mode);
-	id->dev = (uint64_t)st.st_dev;
-	id->ino = (uint64_t)st.st_ino;
-	id->size = (uint64_t)st.st_size;
-	id->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-	return 0;
-}
-
-bool sif_file_id_same(const struct sif_file_id *a, const struct sif_file_id *b)
-{
-	return a->exists == b->exists && a->regular == b->regular && a->dev == b->dev &&
-	       a->ino == b->ino && a->size == b->size && a->mtime_ns == b->mtime_ns;
-}
-
 static void file_id_text(const struct sif_file_id *id, char out[96])
 {
 	snprintf(out, 96, "%llu:%llu:%llu:%lld", (unsigned long long)id->dev,

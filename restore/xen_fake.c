@@ -106,7 +106,7 @@ static int fake_restore(struct sif_xen *x, uint32_t domid, int fd, bool hvm,
 	int out, rc = -1;
 
 	snprintf(path, sizeof(path), "%s/restore-%u.libxc", f->dir, domid);
-	out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (out < 0)
 		return sif_errno(err, SIF_EIO, "fake Xen: %s", path);
 	/* image header (24 bytes), domain header (16), then records to END (type 0) */
@@ -166,7 +166,7 @@ static int keep_bytes(struct fake *f, const char *name, const void *buf, size_t 
 	int out, rc;
 
 	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
-	out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (out < 0)
 		return sif_errno(err, SIF_EIO, "fake Xen: %s", path);
 	rc = sif_write_exact(out, buf, len, path, err);
@@ -309,7 +309,14 @@ int sif_xen_open_fake(struct sif_xen **out, const char *dir, const char *fail_at
 	x->priv = f;
 	f->next_domid = 1;
 	snprintf(path, sizeof(path), "%s/calls.log", dir);
-	f->log = fopen(path, "a");
+	{
+		/* private like every file sif writes, whatever the umask */
+		int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+
+		f->log = fd >= 0 ? fdopen(fd, "a") : NULL;
+		if (fd >= 0 && !f->log)
+			close(fd);
+	}
 	if (!f->log) {
 		sif_errno(err, SIF_EIO, "fake Xen: %s", path);
 		fake_close(x);

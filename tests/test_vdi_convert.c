@@ -391,7 +391,7 @@ static int f_rename(const char *a, const char *b)
  */
 static void injected_failures(void **state)
 {
-	static const struct sif_fs_ops ops = { f_write, f_fsync, f_rename };
+	static const struct sif_fs_ops ops = { f_write, f_fsync, f_rename, NULL };
 	static const char *const kinds[] = { "write", "fsync", "rename" };
 	struct sif_vdi_conv_opts o = { .mode = 0600, .now = 1 };
 	struct sif_vdi_conv_result res;

@@ -35,6 +35,7 @@
 #include "sif/convert.h"
 #include "sif/err.h"
 #include "sif/image.h"
+#include "sif/io.h"             /* struct sif_file_id */
 
 struct sif_ctx;
 struct sif_db;
@@ -42,16 +43,6 @@ struct sif_db;
 #define SIF_VDI_ORIGINAL_KEY "sif-converted-from"
 #define SIF_VDI_ORIGINAL_ID_KEY "sif-converted-from-id"
 
-/* Which file a path named when it was looked at. */
-struct sif_file_id {
-	bool exists;
-	bool regular;
-	uint64_t dev, ino, size;
-	int64_t mtime_ns;
-};
-
-int sif_file_id_get(const char *path, struct sif_file_id *id);
-bool sif_file_id_same(const struct sif_file_id *a, const struct sif_file_id *b);
 
 struct sif_vdi_conv {
 	char *uuid, *ref;
