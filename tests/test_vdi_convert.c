@@ -477,7 +477,7 @@ static void on_written(void *ctx)
  */
 static void written_before_presented(void **state)
 {
-	static const struct sif_fs_ops ops = { f_write, f_fsync, f_rename };
+	static const struct sif_fs_ops ops = { f_write, f_fsync, f_rename, NULL };
 	char *o1 = tu_strf("%s/w.img", out);
 	struct written_seen ws = { .out = o1 };
 	struct sif_vdi_conv_opts o = { .mode = 0600, .now = 1, .written = on_written,
