@@ -390,7 +390,7 @@ static void summary(struct run *r)
 	size_t i;
 
 	if (!r->json && !r->njobs && !r->nrefused) {
-		printf("no legacy suspend VDI to convert\n");
+		printf("no suspend VDI needs the legacy path: nothing to convert\n");
 		return;
 	}
 	if (!r->json) {
