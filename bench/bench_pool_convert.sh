@@ -53,9 +53,16 @@ cat > "$OUT/pool-convert-section.md" <<MD
 $N legacy images of $PAGES guest pages (about 64 MiB each; in turn raw PV64 saved by a
 32-bit dom0, raw HVM with its qemu record, ext2 PV32, ext2 HVM), $bytes bytes in all, warm
 in the page cache; each sif run from a fresh copy of the pool DB into an empty out-dir
-(structured images: ext2 holding suspend-image), every image written, fsync'd, read back
-whole and committed. Machine: $(machine); **shared with other engineers while measured**
+(structured images: ext2 holding suspend-image), every image written (writeback started
+every 8 MiB), fsync'd, read back whole and committed; with --jobs N, N images are written at
+once while up to N more are fsync'd and read back. Machine: $(machine); vm.dirty_ratio
+$(cat /proc/sys/vm/dirty_ratio)%, dirty_background_ratio $(cat /proc/sys/vm/dirty_background_ratio)%; **shared with other engineers while measured**
 (timings are noisy: medians of $RUNS runs after a warm-up).
+
+\`cat\` into files ends when its last byte is in the page cache: what the dirty limits let
+it leave unwritten (several GiB here) is never written in its timed run, so its time swings
+with the disk's speed and the memory free at that moment. sif's time includes writing every
+byte to the disk; \`cat\` followed by \`sync\` is the like-for-like peer.
 
 | command | median | MiB/s | against cat into files | against cat + sync |
 |---|---|---|---|---|
