@@ -1,5 +1,5 @@
 /*
- * pool-convert-legacy --out-dir DIR [--jobs N] [--to structured|raw]
+ * pool-convert-legacy --out-dir DIR [--jobs N] [--to raw|structured]
  *                     [--dry-run] [--remove-originals] [--json]:
  * every legacy suspend VDI of the pool DB converted ahead of time.
  *
@@ -50,7 +50,7 @@ const struct cli_opt pool_convert_opts[] = {
 	{ "out-dir", true, "directory for the new images (<vdi-uuid>" IMAGE_SUFFIX ")" },
 	{ "jobs", true, "conversions at a time (default 1, at most 64; each one's fsync and "
 	  "read-back overlap the next)" },
-	{ "to", true, "structured (default: ext2 holding suspend-image) or raw" },
+	{ "to", true, CONVERT_TO_HELP },
 	{ "dry-run", false, "plan, check, convert and verify in memory; write and change nothing" },
 	{ "remove-originals", false, "remove each original image once its VDI points at the new one" },
 	{ "json", false, "plan and outcome as JSON" },

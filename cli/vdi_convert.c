@@ -1,5 +1,5 @@
 /*
- * vdi-convert uuid=U --out PATH [--to structured|raw] [--dry-run] [--json]:
+ * vdi-convert uuid=U --out PATH [--to raw|structured] [--dry-run] [--json]:
  * one suspend VDI's legacy image turned into a v2 image today's xenopsd
  * resumes (sif/vdi_convert.h): checked against the field first, written
  * and verified whole, then one transaction points the VDI at it.  The
@@ -22,7 +22,7 @@
 
 const struct cli_opt vdi_convert_opts[] = {
 	{ "out", true, "where to write the new image (a file; its directory must exist)" },
-	{ "to", true, "structured (default: ext2 holding suspend-image) or raw" },
+	{ "to", true, CONVERT_TO_HELP },
 	{ "dry-run", false, "check, convert and verify in memory; write nothing, change nothing" },
 	{ "json", false, "the outcome as JSON" },
 	{ NULL, false, NULL },

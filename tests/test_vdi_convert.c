@@ -129,6 +129,21 @@ static void assert_untouched(int i)
 
 /* --- vdi-convert ---------------------------------------------------------- */
 
+/*
+ * The default output is raw: the framed records from the file's first byte
+ * (what today's xenopsd sniffs), no ext2 around them.
+ */
+static void assert_raw_file(const char *path)
+{
+	size_t len = 0;
+	char *b = tu_read_file(path, &len);
+
+	assert_non_null(b);
+	assert_true(len > 15);
+	assert_memory_equal(b, "XenSavedDomv2-\n", 15);
+	free(b);
+}
+
 static void vdi_convert_each_kind(void **state)
 {
 	struct run_result r;
@@ -183,18 +198,25 @@ static void vdi_convert_json_and_dry_run(void **state)
 	tu_expect(&r, 0, "converts to a valid migration v2 stream; dry run", NULL);
 	assert_int_equal(tu_count_entries(out), 0);
 	assert_untouched(1);
+	/* no --to: raw */
 	tu_sif(&r, dbarg, "vdi-convert", u, "--out", o, "--json", NULL);
 	assert_int_equal(r.status, 0);
 	j = json_tokener_parse(r.out);
 	assert_non_null(j);
 	assert_true(json_object_object_get_ex(j, "status", &v));
 	assert_string_equal(json_object_get_string(v), "converted");
+	assert_true(json_object_object_get_ex(j, "to", &v));
+	assert_string_equal(json_object_get_string(v), "raw");
 	assert_true(json_object_object_get_ex(j, "guest", &v));
 	assert_string_equal(json_object_get_string(v), "hvm");
 	assert_true(json_object_object_get_ex(j, "image", &v));
 	assert_string_equal(json_object_get_string(v), o);
 	json_object_put(j);
 	tu_run_free(&r);
+	assert_raw_file(o);
+	assert_param(vdi[1], "suspend-image-format", "raw");
+	tu_sif(&r, "image", "verify", o, NULL);
+	tu_expect(&r, 0, "ok: raw image", NULL);
 	free(u);
 	free(o);
 }
@@ -252,7 +274,7 @@ static void vdi_convert_refusals(void **state)
 	tu_sif(&r, dbarg, "vdi-convert", u2, NULL);
 	tu_expect(&r, 2, NULL, "missing --out");
 	tu_sif(&r, dbarg, "vdi-convert", u2, "--out", o, "--to", "legacy", NULL);
-	tu_expect(&r, 2, NULL, "--to takes structured or raw");
+	tu_expect(&r, 2, NULL, "--to takes raw or structured");
 	free(u0); free(u1); free(u2); free(u3); free(o); free(img0); free(img1); free(img3);
 	free(mine); free(raw);
 }
@@ -590,8 +612,15 @@ static void pool_convert_mixed(void **state)
 	assert_int_equal(access(temp, F_OK), -1);
 	assert_param(vdi[0], "suspend-image-format", "legacy");
 	assert_param(vdi[2], "suspend-image-format", "legacy");
-	assert_param(vdi[1], "suspend-image-format", "structured");
-	assert_param(vdi[3], "suspend-image-format", "structured");
+	/* no --to: raw images */
+	for (int i = 1; i < 4; i += 2) {
+		char *o = tu_strf("%s/%s.suspend-image", out, vdi[i]);
+
+		assert_param(vdi[i], "suspend-image-format", "raw");
+		assert_param(vdi[i], "location", o);
+		assert_raw_file(o);
+		free(o);
+	}
 	assert_int_equal(tu_count_entries(out), 2);
 	/* a second run has only the failures left; the text lists them */
 	tu_sif(&r, dbarg, "pool-convert-legacy", odir, NULL);
@@ -738,7 +767,7 @@ static void pool_convert_libxc_legacy_records(void **state)
 		char *o = tu_strf("%s/%s.suspend-image", out, vdi[i]);
 
 		assert_param(vdi[i], "location", o);
-		assert_param(vdi[i], "suspend-image-format", "structured");
+		assert_param(vdi[i], "suspend-image-format", "raw");
 		/* plain path now: a v2 Libxc record (and the HVM guest's Qemu_trad) */
 		tu_sif(&r, "image", "inspect", o, NULL);
 		assert_int_equal(r.status, 0);
