@@ -285,6 +285,8 @@ int sif_vdi_conv_write(const struct sif_vdi_conv *v, const char *out,
 		sif_errno(err, SIF_EIO, "VDI %s: %s", v->uuid, out);
 		goto out;
 	}
+	if (o->begin)
+		o->begin(o->begin_ctx);
 	if (sif_image_convert(&img.src, out, &io, &r->conv, &r->out_bytes, err) < 0) {
 		sif_err_prefix(err, "VDI %s", v->uuid);
 		/* renamed in, but not durably (the directory's fsync failed): take it back */

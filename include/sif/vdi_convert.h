@@ -79,6 +79,12 @@ struct sif_vdi_conv_opts {
 	mode_t mode;                    /* of the new file */
 	void (*progress)(void *ctx, uint64_t in_pos, uint64_t in_end);
 	void *progress_ctx;
+	/*
+	 * write: the image is open and checked, nothing written yet; it may
+	 * block (pool-convert-legacy's next job waits there for its turn)
+	 */
+	void (*begin)(void *ctx);
+	void *begin_ctx;
 	/* write: every byte written, the fsync and the read-back to come */
 	void (*written)(void *ctx);
 	void *written_ctx;
