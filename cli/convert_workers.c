@@ -70,30 +70,30 @@ static void child_progress(void *ctx, uint64_t pos, uint64_t end)
 	send_msg(c->fd, &m);
 }
 
-/* Blocks while another job writes in this slot. */
-static void child_begin(void *ctx)
+/*
+ * Take the job's slot (F_WRLCK: waits while another job writes in it) or
+ * give it up (F_UNLCK), then tell the parent.
+ */
+static void slot_and_tell(struct child *c, short type, uint32_t kind)
 {
-	struct child *c = ctx;
-	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = c->slot,
-			    .l_len = 1 };
-	struct wmsg m = { .kind = MSG_BEGUN };
+	struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = c->slot, .l_len = 1 };
+	struct wmsg m = { .kind = kind };
 
 	if (c->lock_fd >= 0)
-		while (fcntl(c->lock_fd, F_OFD_SETLKW, &fl) < 0 && errno == EINTR)
+		while (fcntl(c->lock_fd, type == F_UNLCK ? F_OFD_SETLK : F_OFD_SETLKW, &fl) < 0 &&
+		       errno == EINTR)
 			;
 	send_msg(c->fd, &m);
 }
 
+static void child_begin(void *ctx)
+{
+	slot_and_tell(ctx, F_WRLCK, MSG_BEGUN);
+}
+
 static void child_written(void *ctx)
 {
-	struct child *c = ctx;
-	struct flock fl = { .l_type = F_UNLCK, .l_whence = SEEK_SET, .l_start = c->slot,
-			    .l_len = 1 };
-	struct wmsg m = { .kind = MSG_WRITTEN };
-
-	if (c->lock_fd >= 0)
-		(void)fcntl(c->lock_fd, F_OFD_SETLK, &fl);
-	send_msg(c->fd, &m);
+	slot_and_tell(ctx, F_UNLCK, MSG_WRITTEN);
 }
 
 static void __attribute__((noreturn))

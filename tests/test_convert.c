@@ -388,23 +388,39 @@ static void test_to_image(void **state)
 	free(in); free(raw); free(st); free(stream);
 }
 
+/*
+ * img made by gen_image (args: its kind and v1 spec), and the bare v1 stream
+ * that o makes, the same as the one inside it: the peer's input.
+ */
+static char *image_and_bare(const char *img, const char *args, const struct v1gen_opts *o)
+{
+	struct run_result r;
+
+	assert_int_equal(tu_sh(&r, "\"$SIF_BUILD/tests/gen_image\" '%s' %s", img, args), 0);
+	tu_run_free(&r);
+	return v1t_gen(dir, "bare", o, NULL, NULL);
+}
+
+/* sif's conversion of in (sif_args) into so is byte for byte the peer's of bare into po. */
+static void same_as_peer(const char *bare, const char *po, const char *peer_args, const char *in,
+			 const char *so, const char *sif_args)
+{
+	assert_int_equal(v1t_peer_convert(bare, po, peer_args), 0);
+	sif_convert_cli(in, so, sif_args, 0);
+	assert_true(tu_files_equal(po, so));
+}
+
 /* A legacy suspend VDI (ext2 holding suspend-image) converts like its stream. */
 static void test_ext2_legacy_input(void **state)
 {
 	char *img = tu_strf("%s/leg.ext2", dir), *po = tu_strf("%s/po", dir), *so = tu_strf("%s/so", dir);
 	struct v1gen_opts o = { PV(32, 64), .pages = 900, .vcpus = 3, .offline_every = 2, .seed = 4 };
-	struct run_result r;
 	char *bare;
 
 	(void)state;
-	assert_int_equal(tu_sh(&r, "\"$SIF_BUILD/tests/gen_image\" '%s' kind=legacy "
-			       "v1='guest=pv width=32 guest_width=64 pages=900 vcpus=3 offline_every=2 seed=4'",
-			       img), 0);
-	tu_run_free(&r);
-	bare = v1t_gen(dir, "bare", &o, NULL, NULL);
-	assert_int_equal(v1t_peer_convert(bare, po, "-w 32 -g pv"), 0);
-	sif_convert_cli(img, so, "", 0);
-	assert_true(tu_files_equal(po, so));
+	bare = image_and_bare(img, "kind=legacy v1='guest=pv width=32 guest_width=64 pages=900 vcpus=3 "
+			      "offline_every=2 seed=4'", &o);
+	same_as_peer(bare, po, "-w 32 -g pv", img, so, "");
 	free(img); free(po); free(so); free(bare);
 }
 
@@ -418,14 +434,9 @@ static void test_framed_libxc_legacy(void **state)
 	char *bare;
 
 	(void)state;
-	assert_int_equal(tu_sh(&r, "\"$SIF_BUILD/tests/gen_image\" '%s' kind=structured-legacy "
-			       "v1='guest=hvm width=64 pages=300 hvm_params=1 seed=8' qemu_bytes=3000",
-			       img), 0);
-	tu_run_free(&r);
-	bare = v1t_gen(dir, "bare", &o, NULL, NULL);
-	assert_int_equal(v1t_peer_convert(bare, po, "-w 64 -g hvm --skip-qemu"), 0);
-	sif_convert_cli(img, so, "--skip-qemu", 0);
-	assert_true(tu_files_equal(po, so));
+	bare = image_and_bare(img, "kind=structured-legacy v1='guest=hvm width=64 pages=300 "
+			      "hvm_params=1 seed=8' qemu_bytes=3000", &o);
+	same_as_peer(bare, po, "-w 64 -g hvm --skip-qemu", img, so, "--skip-qemu");
 	/* its Qemu_trad record follows as the libxc qemu record */
 	sif_convert_cli(img, so, "", 0);
 	{
@@ -460,17 +471,10 @@ static void test_framed_libxc_legacy_qemu(void **state)
 	char *bare;
 
 	(void)state;
-	assert_int_equal(tu_sh(&r, "\"$SIF_BUILD/tests/gen_image\" '%s' kind=structured-legacy "
-			       "v1='guest=hvm width=64 pages=300 hvm_params=1 seed=9 qemu=1 qemu_len=3000'",
-			       img), 0);
-	tu_run_free(&r);
-	bare = v1t_gen(dir, "bareq", &o, NULL, NULL);
-	assert_int_equal(v1t_peer_convert(bare, po, "-w 64 -g hvm"), 0);
-	sif_convert_cli(img, so, "", 0);
-	assert_true(tu_files_equal(po, so));
-	assert_int_equal(v1t_peer_convert(bare, po, "-w 64 -g hvm --skip-qemu"), 0);
-	sif_convert_cli(img, so, "--skip-qemu", 0);
-	assert_true(tu_files_equal(po, so));
+	bare = image_and_bare(img, "kind=structured-legacy v1='guest=hvm width=64 pages=300 "
+			      "hvm_params=1 seed=9 qemu=1 qemu_len=3000'", &o);
+	same_as_peer(bare, po, "-w 64 -g hvm", img, so, "");
+	same_as_peer(bare, po, "-w 64 -g hvm --skip-qemu", img, so, "--skip-qemu");
 	/* into an image: the Qemu_trad record */
 	sif_convert_cli(img, raw, "--to raw", 0);
 	assert_int_equal(tu_sh(&r, "\"$SIF\" image inspect '%s'", raw), 0);

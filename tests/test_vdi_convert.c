@@ -474,36 +474,71 @@ static void injected_failures(void **state)
 	free(o1);
 }
 
-/* What the image looked like when the writer said its bytes were written. */
-struct written_seen {
+/* What the out-dir looked like when the writer said it begins and its bytes were written. */
+struct hooks_seen {
 	const char *out;
-	int calls;
-	bool presented;         /* out existed already */
-	int entries;            /* in the out-dir: the temp file alone */
+	int begun, written;
+	int begin_entries;      /* in the out-dir when it began: nothing yet */
+	bool begun_late;        /* began after saying written */
+	bool presented;         /* out existed already when written */
+	int entries;            /* in the out-dir when written: the temp file alone */
 };
+
+static void on_begin(void *ctx)
+{
+	struct hooks_seen *hs = ctx;
+
+	hs->begun++;
+	hs->begin_entries = tu_count_entries(out);
+	hs->begun_late = hs->written > 0;
+}
 
 static void on_written(void *ctx)
 {
-	struct written_seen *ws = ctx;
+	struct hooks_seen *hs = ctx;
 
-	ws->calls++;
-	ws->presented = access(ws->out, F_OK) == 0;
-	ws->entries = tu_count_entries(out);
+	hs->written++;
+	hs->presented = access(hs->out, F_OK) == 0;
+	hs->entries = tu_count_entries(out);
+}
+
+/* The conversion to o1 with `failing` failing at call `at`: -1, nothing left, written said `said` times. */
+static void write_fails(struct lib *l, int fmt, const char *o1, const struct sif_vdi_conv_opts *o,
+			struct hooks_seen *hs, const char *what, int at, int said)
+{
+	static const struct sif_fs_ops ops = { f_write, f_fsync, f_rename, NULL };
+	struct sif_vdi_conv_result res;
+	struct sif_vdi_conv v;
+	struct sif_err err;
+
+	memset(hs, 0, sizeof(*hs));
+	hs->out = o1;
+	load_checked(l, fmt, &v);
+	failing = what;
+	fail_at = at;
+	calls = 0;
+	sif_fs_set_ops(&ops);
+	assert_int_equal(sif_vdi_conv_write(&v, o1, o, &res, &err), -1);
+	sif_fs_set_ops(NULL);
+	assert_int_equal(hs->begun, 1);
+	assert_int_equal(hs->written, said);
+	assert_int_equal(tu_count_entries(out), 0);
+	sif_vdi_conv_free(&v);
 }
 
 /*
- * pool-convert-legacy starts the next conversion when the writer says its
- * bytes are written: that is once, before the image is durable or
- * presented under its name; a failure after it (the fsync) still leaves
- * nothing, and a write that fails never says it.
+ * pool-convert-legacy lets the next conversion wait in `begin` for its turn
+ * and hands the turn on when the writer says its bytes are written: begin
+ * is said once, before anything is written; written once, before the image
+ * is durable or presented under its name; a failure after it (the fsync)
+ * still leaves nothing, and a write that fails never says it.
  */
-static void written_before_presented(void **state)
+static void hooks_begin_and_written(void **state)
 {
-	static const struct sif_fs_ops ops = { f_write, f_fsync, f_rename, NULL };
 	char *o1 = tu_strf("%s/w.img", out);
-	struct written_seen ws = { .out = o1 };
-	struct sif_vdi_conv_opts o = { .mode = 0600, .now = 1, .written = on_written,
-				       .written_ctx = &ws };
+	struct hooks_seen hs;
+	struct sif_vdi_conv_opts o = { .mode = 0600, .now = 1, .begin = on_begin, .begin_ctx = &hs,
+				       .written = on_written, .written_ctx = &hs };
 	struct sif_vdi_conv_result res;
 	struct sif_vdi_conv v;
 	struct sif_err err;
@@ -514,44 +549,25 @@ static void written_before_presented(void **state)
 	lib_open(&l);
 	for (int fmt = 0; fmt < 2; fmt++) {
 		o.to = fmt ? SIF_IMAGE_RAW : SIF_IMAGE_STRUCTURED;
-		memset(&ws, 0, sizeof(ws));
-		ws.out = o1;
+		memset(&hs, 0, sizeof(hs));
+		hs.out = o1;
 		load_checked(&l, fmt, &v);
 		assert_int_equal(sif_vdi_conv_write(&v, o1, &o, &res, &err), 0);
-		assert_int_equal(ws.calls, 1);
-		assert_false(ws.presented);
-		assert_int_equal(ws.entries, 1);
+		assert_int_equal(hs.begun, 1);
+		assert_int_equal(hs.begin_entries, 0);
+		assert_false(hs.begun_late);
+		assert_int_equal(hs.written, 1);
+		assert_false(hs.presented);
+		assert_int_equal(hs.entries, 1);
 		assert_int_equal(it_scan(o1, NULL, &err), 0);
 		if (fmt)
 			assert_int_equal(it_size(o1), res.out_bytes);
 		unlink(o1);
 		sif_vdi_conv_free(&v);
 		/* the fsync after it fails: nothing is left */
-		memset(&ws, 0, sizeof(ws));
-		ws.out = o1;
-		load_checked(&l, fmt, &v);
-		failing = "fsync";
-		fail_at = 0;
-		calls = 0;
-		sif_fs_set_ops(&ops);
-		assert_int_equal(sif_vdi_conv_write(&v, o1, &o, &res, &err), -1);
-		sif_fs_set_ops(NULL);
-		assert_int_equal(ws.calls, 1);
-		assert_int_equal(tu_count_entries(out), 0);
-		sif_vdi_conv_free(&v);
+		write_fails(&l, fmt, o1, &o, &hs, "fsync", 0, 1);
 		/* a write fails: never said */
-		memset(&ws, 0, sizeof(ws));
-		ws.out = o1;
-		load_checked(&l, fmt, &v);
-		failing = "write";
-		fail_at = 3;
-		calls = 0;
-		sif_fs_set_ops(&ops);
-		assert_int_equal(sif_vdi_conv_write(&v, o1, &o, &res, &err), -1);
-		sif_fs_set_ops(NULL);
-		assert_int_equal(ws.calls, 0);
-		assert_int_equal(tu_count_entries(out), 0);
-		sif_vdi_conv_free(&v);
+		write_fails(&l, fmt, o1, &o, &hs, "write", 3, 0);
 	}
 	assert_untouched(0);
 	assert_untouched(1);
@@ -825,7 +841,7 @@ int main(void)
 		cmocka_unit_test(vdi_convert_refusals),
 		cmocka_unit_test(commit_rechecks),
 		cmocka_unit_test(injected_failures),
-		cmocka_unit_test(written_before_presented),
+		cmocka_unit_test(hooks_begin_and_written),
 		cmocka_unit_test(pool_convert_mixed),
 		cmocka_unit_test(pool_convert_libxc_legacy_records),
 		cmocka_unit_test(progress_on_tty_only),
