@@ -83,9 +83,9 @@ $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(QCC)$(CC) $(ALL_CFLAGS) $(FILE_CFLAGS) -MMD -MP -c $< -o $@
 
-# Xen's public headers use anonymous unions: GNU C for the one file that
-# includes them.
-$(B)/obj/restore/xen_real.o: FILE_CFLAGS := -std=gnu11
+# Xen's public headers use anonymous unions: GNU C for the files of the
+# real backend, which include them.
+$(B)/obj/restore/xen_real.o $(B)/obj/restore/xen_real_%.o: FILE_CFLAGS := -std=gnu11
 
 $(B)/gen/sql_embed.c: scripts/embed-sql.sh $(SQL_SRC)
 	@mkdir -p $(dir $@)

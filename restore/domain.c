@@ -167,18 +167,6 @@ static int run_stream(struct sif_domain_restore *r, struct producer *p, struct s
 		*err = berr;
 		return -1;
 	}
-	if (r->xen->ops->xs_write) {
-		char path[96], val[32];
-
-		snprintf(path, sizeof(path), "/local/domain/%u/store/port", r->domid);
-		snprintf(val, sizeof(val), "%u", res.store_evtchn);
-		if (r->xen->ops->xs_write(r->xen, path, val, err) < 0)
-			return -1;
-		snprintf(path, sizeof(path), "/local/domain/%u/console/port", r->domid);
-		snprintf(val, sizeof(val), "%u", res.console_evtchn);
-		if (r->xen->ops->xs_write(r->xen, path, val, err) < 0)
-			return -1;
-	}
 	return 0;
 }
 
@@ -526,16 +514,12 @@ int sif_domain_restore_run(struct sif_domain_restore *r, struct sif_err *err)
 	r->converted = r->disagreed = false;
 	if (key_format(r, err) < 0)
 		return -1;
+	if (!r->spec.platformdata)
+		r->spec.platformdata = r->platformdata;
 	rc = r->image_path ? from_image(r, err) : from_stream(r, err);
 	created = r->domid != 0;
-	if (rc == 0) {
-		char path[96];
-
-		snprintf(path, sizeof(path), "/local/domain/%u/vm", r->domid);
-		if ((r->spec.uuid && r->xen->ops->xs_write(r->xen, path, r->spec.uuid, err) < 0) ||
-		    r->xen->ops->domain_unpause(r->xen, r->domid, err) < 0)
-			rc = -1;
-	}
+	if (rc == 0 && r->xen->ops->domain_unpause(r->xen, r->domid, err) < 0)
+		rc = -1;
 	if (rc < 0 && created) {
 		struct sif_err ignored;
 
