@@ -147,7 +147,7 @@ static int run_stream(struct sif_domain_restore *r, struct producer *p, struct s
 	struct sif_err berr;
 	int fds[2], brc;
 
-	if (pipe2(fds, O_CLOEXEC) < 0)
+	if (sif_stream_pipe(fds) < 0)
 		return sif_errno(err, SIF_EIO, "creating the restore pipe");
 	p->wfd = fds[1];
 	if (pthread_create(&p->th, NULL, produce, p)) {

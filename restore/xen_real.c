@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,30 +224,57 @@ static bool suspended(struct xr *r, uint32_t domid)
 		       SHUTDOWN_suspend;
 }
 
+/*
+ * Until the domain has shut down for suspend: woken by xenstored's
+ * @releaseDomain (as libxl waits), not by polling the hypervisor.
+ */
+static int wait_suspended(struct saving *s, const char *asked)
+{
+	struct xr *r = s->r;
+	time_t end = time(NULL) + SUSPEND_TIMEOUT_S;
+	int rc = 0;
+
+	if (!X.xs_watch(r->xsh, "@releaseDomain", "sif-suspend"))
+		return sif_errno(s->err, SIF_EBACKEND, "xenstore watch @releaseDomain");
+	while (!suspended(r, s->domid)) {
+		struct pollfd p = { .fd = X.xs_fileno(r->xsh), .events = POLLIN };
+
+		if (time(NULL) >= end) {
+			rc = sif_errf(s->err, SIF_EBACKEND, "domain %u did not suspend within %d s "
+				      "of the request (%s)", s->domid, SUSPEND_TIMEOUT_S, asked);
+			break;
+		}
+		if (poll(&p, 1, 1000) > 0) {
+			unsigned n;
+
+			free(X.xs_read_watch(r->xsh, &n));
+		}
+	}
+	X.xs_unwatch(r->xsh, "@releaseDomain", "sif-suspend");
+	return rc;
+}
+
 /* as libxl: through control/shutdown, which the guest's PV drivers answer */
 static int ask_guest(struct saving *s)
 {
 	struct xr *r = s->r;
-	time_t end = time(NULL) + SUSPEND_TIMEOUT_S;
 	char path[64];
+	int rc;
 
 	snprintf(path, sizeof(path), "/local/domain/%u/control/shutdown", s->domid);
 	if (!X.xs_write(r->xsh, XBT_NULL, path, "suspend", 7))
 		return sif_errno(s->err, SIF_EBACKEND, "xenstore write %s", path);
-	while (!suspended(r, s->domid)) {
-		if (time(NULL) >= end) {
-			char *v = X.xs_read(r->xsh, XBT_NULL, path, &(unsigned){ 0 });
+	rc = wait_suspended(s, path);
+	if (rc < 0) {
+		unsigned n;
+		char *v = X.xs_read(r->xsh, XBT_NULL, path, &n);
 
-			/* withdraw a request nobody took, as libxl does */
-			if (v && !strcmp(v, "suspend"))
-				X.xs_write(r->xsh, XBT_NULL, path, "", 0);
-			free(v);
-			return sif_errf(s->err, SIF_EBACKEND, "domain %u did not suspend within %d s "
-					"of the request in %s", s->domid, SUSPEND_TIMEOUT_S, path);
-		}
-		usleep(10000);
+		/* withdraw a request nobody took, as libxl does */
+		if (v && !strcmp(v, "suspend"))
+			X.xs_write(r->xsh, XBT_NULL, path, "", 0);
+		free(v);
 	}
-	return 0;
+	return rc;
 }
 
 static int suspend_cb(void *data)
@@ -264,6 +292,8 @@ static int suspend_cb(void *data)
 			sif_errno(s->err, SIF_EBACKEND, "suspending HVM domain %u", s->domid);
 			goto fail;
 		}
+		if (wait_suspended(s, "shutdown hypercall") < 0)
+			goto fail;
 	} else if (ask_guest(s) < 0) {
 		goto fail;
 	}
@@ -276,12 +306,27 @@ fail:
 	return 0;
 }
 
+/* libxenguest brackets an HVM save with these, as libxl answers them for qemu-xen */
+static int logdirty_cb(uint32_t domid, unsigned enable, void *data)
+{
+	struct saving *s = data;
+
+	if (!xr_dm_exists(s->r, domid))
+		return 0;
+	if (xr_dm_logdirty(s->r, domid, enable, s->err) < 0) {
+		s->failed = true;
+		return -1;
+	}
+	return 0;
+}
+
 static int real_save(struct sif_xen *x, uint32_t domid, int fd, bool hvm,
 		     struct sif_err *err)
 {
 	struct xr *r = R(x);
 	struct saving s = { .r = r, .domid = domid, .err = err };
-	struct save_callbacks cb = { .suspend = suspend_cb, .data = &s };
+	struct save_callbacks cb = { .suspend = suspend_cb, .switch_qemu_logdirty = logdirty_cb,
+				     .data = &s };
 	xc_domaininfo_t info;
 
 	(void)hvm;

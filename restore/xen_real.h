@@ -54,6 +54,10 @@ struct xr_fns {
 	__typeof__(xs_transaction_start) *xs_transaction_start;
 	__typeof__(xs_transaction_end) *xs_transaction_end;
 	__typeof__(xs_introduce_domain) *xs_introduce_domain;
+	__typeof__(xs_watch) *xs_watch;
+	__typeof__(xs_unwatch) *xs_unwatch;
+	__typeof__(xs_fileno) *xs_fileno;
+	__typeof__(xs_read_watch) *xs_read_watch;
 };
 
 extern struct xr_fns X;
@@ -105,6 +109,8 @@ int xr_dm_start(struct xr *r, uint32_t domid, const void *state, size_t len,
 int xr_dm_cont(struct xr *r, uint32_t domid, struct sif_err *err);
 /* Stop it and have it write its state to path (the domain is suspended). */
 int xr_dm_save(struct xr *r, uint32_t domid, const char *path, struct sif_err *err);
+/* Have it log the guest pages it dirties (libxenguest asks around an HVM save). */
+int xr_dm_logdirty(struct xr *r, uint32_t domid, bool enable, struct sif_err *err);
 /* Whether the domain has a running device model (ours or another toolstack's). */
 bool xr_dm_exists(struct xr *r, uint32_t domid);
 /* Stop the device model, whoever started it (best effort). */

@@ -449,6 +449,20 @@ int xr_dm_save(struct xr *r, uint32_t domid, const char *path, struct sif_err *e
 	return rc;
 }
 
+int xr_dm_logdirty(struct xr *r, uint32_t domid, bool enable, struct sif_err *err)
+{
+	struct json_object *args;
+	int fd = qmp_of(r, domid, err), rc;
+
+	if (fd < 0)
+		return -1;
+	args = json_object_new_object();
+	json_object_object_add(args, "enable", json_object_new_boolean(enable));
+	rc = qmp_execute(fd, domid, "xen-set-global-dirty-log", args, NULL, err);
+	json_object_put(args);
+	return rc;
+}
+
 /* the pid of domid's device model from xenstore (libxl writes it too), or 0 */
 static pid_t dm_pid(struct xr *r, uint32_t domid)
 {

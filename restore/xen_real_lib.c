@@ -32,7 +32,7 @@ int xr_load(struct sif_err *err)
 {
 	static void *ctrl, *guest, *store;
 
-	if (X.xs_introduce_domain)
+	if (X.xs_read_watch)
 		return 0;
 	if (load_lib("libxenctrl.so.4.17", &ctrl, err) < 0 ||
 	    load_lib("libxenguest.so.4.17", &guest, err) < 0 ||
@@ -67,5 +67,9 @@ int xr_load(struct sif_err *err)
 	SYM(store, xs_transaction_start, "xs_transaction_start");
 	SYM(store, xs_transaction_end, "xs_transaction_end");
 	SYM(store, xs_introduce_domain, "xs_introduce_domain");
+	SYM(store, xs_watch, "xs_watch");
+	SYM(store, xs_unwatch, "xs_unwatch");
+	SYM(store, xs_fileno, "xs_fileno");
+	SYM(store, xs_read_watch, "xs_read_watch");
 	return 0;
 }

@@ -130,7 +130,8 @@ static int in_transaction(struct xr *r, uint32_t domid, const char *what,
 static void fill_make(struct xr *r, struct node *n, const void *arg)
 {
 	const char *ctl[] = { "shutdown", "feature-poweroff", "feature-reboot", "feature-suspend",
-			      "feature-s3", "feature-s4", "sysrq" };
+			      "sysrq" };
+	const char *ctl_hvm[] = { "feature-s3", "feature-s4" };   /* ACPI S3, S4 */
 	const char *own[] = { "data", "drivers", "feature", "attr", "error" };
 	const struct sif_strlist *pd = r->spec.platformdata;
 	uint32_t d = n->domid;
@@ -154,8 +155,9 @@ static void fill_make(struct xr *r, struct node *n, const void *arg)
 	if (r->spec.hvm)
 		put(r, n, RO, "", "/local/domain/%u/hvmloader", d);
 	for (size_t i = 0; i < sizeof(ctl) / sizeof(ctl[0]); i++)
-		if (r->spec.hvm || strncmp(ctl[i], "feature-s", 9))
-			put(r, n, RW, "", "/local/domain/%u/control/%s", d, ctl[i]);
+		put(r, n, RW, "", "/local/domain/%u/control/%s", d, ctl[i]);
+	for (size_t i = 0; r->spec.hvm && i < sizeof(ctl_hvm) / sizeof(ctl_hvm[0]); i++)
+		put(r, n, RW, "", "/local/domain/%u/control/%s", d, ctl_hvm[i]);
 	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
 		put(r, n, RW, "", "/local/domain/%u/%s", d, own[i]);
 	put(r, n, INHERIT, r->uuid, "%s/uuid", vm);
