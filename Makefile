@@ -3,6 +3,7 @@
 # Sources are found by their place, so a new file needs no edit here:
 #   lib/*/*.c restore/*.c      -> libsif (shared + static)
 #   schema/*.sql migrations/*.sql -> embedded in libsif
+#   schema/xapi/*.schema       -> embedded in libsif (xapi's schemas, for db check)
 #   plugin/*.c                 -> one loadable plugin each
 #   cli/*.c                    -> the `sif` command
 #   tests/test_*.c             -> one cmocka binary each (with tests/support/*.c)
@@ -49,7 +50,8 @@ SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 endif
 
 LIB_SRC    := $(sort $(wildcard lib/*/*.c restore/*.c))
-SQL_SRC    := $(sort $(wildcard schema/*.sql)) $(sort $(wildcard migrations/*.sql))
+SQL_SRC    := $(sort $(wildcard schema/*.sql)) $(sort $(wildcard migrations/*.sql)) \
+	$(sort $(wildcard schema/xapi/*.schema))
 CLI_SRC    := $(sort $(wildcard cli/*.c))
 PLUGIN_SRC := $(sort $(wildcard plugin/*.c))
 TEST_SRC   := $(sort $(wildcard tests/test_*.c))

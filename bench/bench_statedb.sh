@@ -26,7 +26,7 @@ size=$(du -h "$plain" | cut -f1)
 xpath='/database/table[@name="VDI"]/row[not(@suspend_image_format)]'
 hyperfine --warmup 1 --runs "$RUNS" --prepare "cp $plain $run && sync" \
 	--export-json "$OUT/statedb-upgrade.json" --export-markdown "$OUT/statedb-upgrade.md" \
-	-n "sif db upgrade" "$SIF db upgrade $run > /dev/null" \
+	-n "sif db upgrade" "$SIF db upgrade --target-has-field $run > /dev/null" \
 	-n "xmlstarlet ed -i" "xmlstarlet ed -i '$xpath' -t attr -n suspend_image_format -v legacy $plain > $xs" \
 	-n "xmllint --stream --noout" "xmllint --stream --noout $plain"
 set -- $(hf_medians "$OUT/statedb-upgrade.json"); t_sif=$1 t_xs=$2 t_xl=$3
@@ -34,7 +34,7 @@ set -- $(hf_medians "$OUT/statedb-upgrade.json"); t_sif=$1 t_xs=$2 t_xl=$3
 # Same output semantics: every VDI row carries the attribute; sif's bytes
 # are exactly those of the file generated with the field.
 cp "$plain" "$run"
-"$SIF" db upgrade "$run" >/dev/null
+"$SIF" db upgrade --target-has-field "$run" >/dev/null
 cmp -s "$run" "$want" && same="byte-identical to the file generated with the field" ||
 	same="DIFFERENT from the file generated with the field"
 n_sif=$(grep -o 'suspend_image_format="legacy"' "$run" | wc -l)
@@ -42,7 +42,7 @@ n_xs=$(grep -o 'suspend_image_format="legacy"' "$xs" | wc -l)
 
 # Peak RSS.
 cp "$plain" "$run"
-rss_sif=$(peak_rss_kib "$SIF" db upgrade "$run")
+rss_sif=$(peak_rss_kib "$SIF" db upgrade --target-has-field "$run")
 rss_xl=$(peak_rss_kib xmllint --stream --noout "$plain")
 rss_xs=$(peak_rss_kib sh -c "xmlstarlet ed -i '$xpath' -t attr -n suspend_image_format -v legacy $plain > $xs")
 if [ "$BIG" -gt 0 ]; then
@@ -50,7 +50,7 @@ if [ "$BIG" -gt 0 ]; then
 	"$GEN" --vdis "$BIG" --seed 1 -o "$big"
 	big_size=$(du -h "$big" | cut -f1)
 	t0=$(date +%s%N)
-	rss_big=$(peak_rss_kib "$SIF" db upgrade "$big")
+	rss_big=$(peak_rss_kib "$SIF" db upgrade --target-has-field "$big")
 	t_big=$(awk -v ns=$(( $(date +%s%N) - t0 )) 'BEGIN { printf "%.2f", ns / 1e9 }')
 	rss_big_xl=$(peak_rss_kib xmllint --stream --noout "$big")
 	rm -f "$big"
@@ -101,7 +101,7 @@ file without fsync; xmllint only parses.
 Commands (hyperfine, warm-up 1, $RUNS runs, a fresh copy of the file before each upgrade):
 
 \`\`\`
-sif db upgrade RUN.db
+sif db upgrade --target-has-field RUN.db
 xmlstarlet ed -i '$xpath' -t attr -n suspend_image_format -v legacy IN.db > OUT.xml
 xmllint --stream --noout IN.db
 sif --db POOL.db db import IN.db        # after sif db init

@@ -5,6 +5,7 @@
 #include "cli.h"
 
 int cmd_datamodel(struct cli *cli, struct cli_args *a);
+int cmd_db_check(struct cli *cli, struct cli_args *a);
 int cmd_db_export(struct cli *cli, struct cli_args *a);
 int cmd_db_import(struct cli *cli, struct cli_args *a);
 int cmd_db_init(struct cli *cli, struct cli_args *a);
@@ -28,6 +29,7 @@ int cmd_vm_resume(struct cli *cli, struct cli_args *a);
 int cmd_vm_suspend(struct cli *cli, struct cli_args *a);
 
 /* Option tables shared by several commands. */
+extern const struct cli_opt db_check_opts[];
 extern const struct cli_opt db_import_opts[];
 extern const struct cli_opt db_migrate_opts[];
 extern const struct cli_opt db_upgrade_opts[];

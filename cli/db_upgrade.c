@@ -1,5 +1,6 @@
 /*
- * db upgrade STATE.DB [--output OUT] [--dry-run] [--backup]: give every row
+ * db upgrade STATE.DB [--output OUT] [--dry-run] [--backup] [--target-has-field |
+ * --xapi-schema VERSION|FILE]: give every row
  * of a xapi state.db the fields that plugins add to the datamodel (today
  * VDI.suspend_image_format, default legacy), where xapi would write them,
  * changing no other byte; the file is replaced atomically.  The fields,
@@ -14,6 +15,7 @@
 #include "commands.h"
 #include "sif/ctx.h"
 #include "sif/statedb.h"
+#include "xapi_target.h"
 
 #define MAX_UPGRADE_FIELDS 16
 
@@ -34,35 +36,6 @@ static enum sif_xapi_kind registry_kind(void *u, const char *table, const char *
 		return SIF_XAPI_STRING;
 	return f->type == SIF_FT_SET ? SIF_XAPI_SET :
 	       f->type == SIF_FT_MAP ? SIF_XAPI_MAP : SIF_XAPI_STRING;
-}
-
-static int registry_validate(const void *u, const char *value, struct sif_err *err)
-{
-	return sif_field_validate(u, value, err);
-}
-
-/* Every field a plugin registered: what a state.db written without it lacks. */
-static size_t plugin_fields(struct sif_ctx *ctx, struct sif_statedb_field *out, size_t max)
-{
-	size_t c, i, n = 0;
-
-	for (c = 0; c < sif_ctx_nclasses(ctx); c++) {
-		const char *cls = sif_ctx_class_at(ctx, c)->name;
-
-		for (i = 0; i < sif_ctx_nfields(ctx, cls); i++) {
-			const struct sif_field *f = sif_ctx_field_at(ctx, cls, i);
-
-			if (!strcmp(sif_ctx_field_owner(ctx, f), "core") || n == max)
-				continue;
-			out[n++] = (struct sif_statedb_field){
-				.table = f->cls, .column = f->name,
-				.default_value = f->default_value,
-				.allowed = f->type == SIF_FT_ENUM ? f->enum_values : NULL,
-				.validate = registry_validate, .validate_u = f,
-			};
-		}
-	}
-	return n;
 }
 
 static void progress(void *u, uint64_t done, uint64_t total)
@@ -129,10 +102,17 @@ int cmd_db_upgrade(struct cli *cli, struct cli_args *a)
 	if (!(ctx = cli_ctx(cli)))
 		return cli_fail_err(cli);
 	o.kind_u = ctx;
-	o.nfields = plugin_fields(ctx, fields, MAX_UPGRADE_FIELDS);
+	o.nfields = cli_plugin_fields(ctx, fields, MAX_UPGRADE_FIELDS);
 	if (!o.nfields)
 		return cli_fail(cli, "db upgrade: no loaded plugin adds a field, so there is "
 				"nothing to add (plugin directory: %s)", cli_plugin_dir(cli));
+	if (!cli_flag(a, "target-has-field")) {
+		int rc = cli_xapi_target_has_fields(cli, path, cli_optval(a, "xapi-schema"),
+						    fields, o.nfields);
+
+		if (rc)
+			return rc;
+	}
 	if (cli_progress_enabled()) {
 		o.progress = progress;
 		o.progress_u = &last;
@@ -152,5 +132,9 @@ const struct cli_opt db_upgrade_opts[] = {
 	{ "output", true, "write the upgraded file here; leave STATE.DB as it is" },
 	{ "dry-run", false, "check the file and count what would change; write nothing" },
 	{ "backup", false, "keep the original as STATE.DB.bak (in-place upgrade)" },
+	{ "target-has-field", false, "the xapi that will read the file has the plugins' fields "
+	  "(else its schema must show them)" },
+	{ "xapi-schema", true, "the schema of the xapi that will read the file: a version or a "
+	  "schema file (default: the file's own version, built in)" },
 	{ NULL, false, NULL },
 };

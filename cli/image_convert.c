@@ -184,6 +184,14 @@ static int open_input(const char *path, struct input *in, struct sif_err *err)
 		case SIF_STREAM_FRAMED:     /* converted if it holds Libxc_legacy */
 			in->src = &in->img.src;
 			return 0;
+		case SIF_STREAM_XL:         /* xl of Xen < 4.6: a v1 stream */
+			if (!in->img.xl_v2) {
+				in->src = &in->img.src;
+				return 0;
+			}
+			return sif_errf(err, SIF_EFORMAT, "%s: an xl save file holding a libxl v2 "
+					"stream: nothing to convert (sif image wrap --libxc %s makes a "
+					"suspend image of it)", path, path);
 		default:
 			return sif_errf(err, SIF_EFORMAT, "%s: already a %s: nothing to convert",
 					path, sif_stream_kind_name(in->img.stream));

@@ -19,11 +19,15 @@ void image_show_header(FILE *to, const struct sif_image *img)
 {
 	fprintf(to, "image:      %s (%s, %" PRIu64 " bytes)\n", img->path,
 		img->is_blockdev ? "block device" : "file", img->dev_size);
-	if (img->container_kind == SIF_CONTAINER_EXT2)
+	if (img->container_kind == SIF_CONTAINER_EXT2) {
 		fprintf(to, "container:  ext2 (%u-byte blocks; file suspend-image of %" PRIu64
-			" bytes in %" PRIu64 " run%s)\n", img->ext2_block_size, img->stream_size,
+			" bytes in %" PRIu64 " run%s", img->ext2_block_size, img->stream_size,
 			img->ext2_runs, img->ext2_runs == 1 ? "" : "s");
-	else
+		if (img->ext2_holes)
+			fprintf(to, ", %" PRIu64 " sparse hole%s of %" PRIu64 " bytes read as zeros",
+				img->ext2_holes, img->ext2_holes == 1 ? "" : "s", img->ext2_hole_bytes);
+		fprintf(to, ")\n");
+	} else
 		fprintf(to, "container:  raw (the stream starts at offset 0)\n");
 	fprintf(to, "format:     %s\n", img->format ? sif_image_format_name(img->format) :
 		"none (a bare migration stream, not a suspend image)");
@@ -45,6 +49,9 @@ struct json_object *image_json_header(const struct sif_image *img)
 		json_object_object_add(e, "block_size", json_object_new_int64(img->ext2_block_size));
 		json_object_object_add(e, "file_size", json_object_new_int64((int64_t)img->stream_size));
 		json_object_object_add(e, "runs", json_object_new_int64((int64_t)img->ext2_runs));
+		json_object_object_add(e, "holes", json_object_new_int64((int64_t)img->ext2_holes));
+		json_object_object_add(e, "hole_bytes",
+				       json_object_new_int64((int64_t)img->ext2_hole_bytes));
 		json_object_object_add(o, "ext2", e);
 	}
 	json_object_object_add(o, "format", img->format ?
@@ -52,7 +59,8 @@ struct json_object *image_json_header(const struct sif_image *img)
 	json_object_object_add(o, "stream", json_object_new_string(
 		img->stream == SIF_STREAM_LEGACY ? "legacy" :
 		img->stream == SIF_STREAM_FRAMED ? "framed" :
-		img->stream == SIF_STREAM_LIBXC_V2 ? "libxc-v2" : "libxl-v2"));
+		img->stream == SIF_STREAM_LIBXC_V2 ? "libxc-v2" :
+		img->stream == SIF_STREAM_XL ? "xl" : "libxl-v2"));
 	return o;
 }
 
@@ -67,6 +75,9 @@ const char *image_item_name(const struct sif_image_item *it)
 	case SIF_ITEM_LIBXC_V2:    return "libxc-v2";
 	case SIF_ITEM_LIBXL_V2:    return "libxl-v2";
 	case SIF_ITEM_UNUSED:      return "unused";
+	case SIF_ITEM_XL_HEADER:   return "xl-header";
+	case SIF_ITEM_LIBXL_HEADER: return "libxl-header";
+	case SIF_ITEM_LIBXL_RECORD: return sif_v2_libxl_rec_name(it->libxl_type);
 	}
 	return "?";
 }
@@ -115,6 +126,53 @@ static void v1_text(const struct sif_image_v1_info *v, char *buf, size_t n)
 		 v->p2m_size, v->pages, v->batches, v->vcpus, v->vcpus == 1 ? "" : "s");
 }
 
+static const char *emulator_name(uint32_t id)
+{
+	return id == 1 ? "qemu-trad" : id == 2 ? "qemu-upstream" : "unknown emulator";
+}
+
+static void xl_text(const struct sif_xl_header *h, char *buf, size_t n)
+{
+	char cfg[256] = "no domain config";
+
+	if (h->config_len && h->json)
+		snprintf(cfg, sizeof(cfg), "JSON domain config of %u bytes: name \"%.64s\", type %s, "
+			 "uuid %s, %lld vcpus, %lld KiB", h->config_len, h->name,
+			 h->type[0] ? h->type : "?", h->uuid[0] ? h->uuid : "?",
+			 (long long)h->max_vcpus, (long long)h->max_memkb);
+	else if (h->config_len)
+		snprintf(cfg, sizeof(cfg), "text domain config of %u bytes", h->config_len);
+	snprintf(buf, n, "xl save file, mandatory flags 0x%x (%s%s), optional flags 0x%x, %s; "
+		 "a %s follows", h->mandatory, h->json ? "JSON config" : "text config",
+		 h->v2 ? ", libxl v2 stream" : "", h->optional, cfg, sif_xl_stream_name(h));
+}
+
+static void libxl_record_text(const struct sif_image_item *it, char *buf, size_t n)
+{
+	switch (it->libxl_type) {
+	case SIF_V2_LIBXL_LIBXC_CONTEXT:
+		libxc_text(it->libxc, buf, n);
+		break;
+	case SIF_V2_LIBXL_EMULATOR_XENSTORE_DATA:
+		snprintf(buf, n, "%s: %" PRIu64 " xenstore key%s for the device model", emulator_name(it->emulator_id),
+			 it->xenstore_pairs, it->xenstore_pairs == 1 ? "" : "s");
+		break;
+	case SIF_V2_LIBXL_EMULATOR_CONTEXT:
+		snprintf(buf, n, "%s: %" PRIu64 " bytes of device model state", emulator_name(it->emulator_id),
+			 it->payload);
+		break;
+	case SIF_V2_LIBXL_CHECKPOINT_END:
+		snprintf(buf, n, "end of a checkpoint (Remus/COLO)");
+		break;
+	case SIF_V2_LIBXL_CHECKPOINT_STATE:
+		snprintf(buf, n, "%" PRIu64 " bytes of checkpoint state (COLO)", it->payload);
+		break;
+	default:
+		snprintf(buf, n, "end of the libxl stream");
+		break;
+	}
+}
+
 static void xenops_text(const struct sif_xenops_record *x, char *buf, size_t n)
 {
 	snprintf(buf, n, "time %.40s, word_size %d, vm_str %s%zu bytes, xs_subtree %zu pair%s",
@@ -124,7 +182,14 @@ static void xenops_text(const struct sif_xenops_record *x, char *buf, size_t n)
 
 void image_item_text(const struct sif_image_item *it, char *buf, size_t n)
 {
-	if (it->xenops)
+	if (it->kind == SIF_ITEM_XL_HEADER)
+		xl_text(it->xl, buf, n);
+	else if (it->kind == SIF_ITEM_LIBXL_HEADER)
+		snprintf(buf, n, "\"LibxlFmt\" version 2, little-endian%s",
+			 it->libxl_legacy ? ", converted from legacy" : "");
+	else if (it->kind == SIF_ITEM_LIBXL_RECORD)
+		libxl_record_text(it, buf, n);
+	else if (it->xenops)
 		xenops_text(it->xenops, buf, n);
 	else if (it->libxc)
 		libxc_text(it->libxc, buf, n);
@@ -168,9 +233,61 @@ static struct json_object *libxc_json(const struct sif_v2_summary *v)
 	return o;
 }
 
+static void add_str(struct json_object *o, const char *key, const char *v)
+{
+	json_object_object_add(o, key, v[0] ? json_object_new_string(v) : NULL);
+}
+
+static void add_int(struct json_object *o, const char *key, int64_t v)
+{
+	json_object_object_add(o, key, v >= 0 ? json_object_new_int64(v) : NULL);
+}
+
+static struct json_object *xl_json(const struct sif_xl_header *h)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "mandatory_flags", json_object_new_int64(h->mandatory));
+	json_object_object_add(o, "optional_flags", json_object_new_int64(h->optional));
+	json_object_object_add(o, "optional_data_bytes", json_object_new_int64(h->optlen));
+	json_object_object_add(o, "config_bytes", json_object_new_int64(h->config_len));
+	json_object_object_add(o, "config_json", json_object_new_boolean(h->json));
+	json_object_object_add(o, "stream", json_object_new_string(h->v2 ? "libxl-v2" : "libxc-v1"));
+	add_str(o, "name", h->name);
+	add_str(o, "type", h->type);
+	add_str(o, "uuid", h->uuid);
+	add_int(o, "max_vcpus", h->max_vcpus);
+	add_int(o, "max_memkb", h->max_memkb);
+	return o;
+}
+
+static struct json_object *libxl_record_json(const struct sif_image_item *it)
+{
+	struct json_object *o;
+
+	if (it->libxl_type == SIF_V2_LIBXL_LIBXC_CONTEXT)
+		return libxc_json(it->libxc);
+	if (it->libxl_type != SIF_V2_LIBXL_EMULATOR_XENSTORE_DATA &&
+	    it->libxl_type != SIF_V2_LIBXL_EMULATOR_CONTEXT)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "emulator", json_object_new_string(emulator_name(it->emulator_id)));
+	json_object_object_add(o, "emulator_id", json_object_new_int64(it->emulator_id));
+	json_object_object_add(o, "bytes", json_object_new_int64((int64_t)it->payload));
+	if (it->libxl_type == SIF_V2_LIBXL_EMULATOR_XENSTORE_DATA)
+		json_object_object_add(o, "xenstore_pairs",
+				       json_object_new_int64((int64_t)it->xenstore_pairs));
+	return o;
+}
+
 static struct json_object *item_details(const struct sif_image_item *it)
 {
 	struct json_object *o;
+
+	if (it->kind == SIF_ITEM_XL_HEADER)
+		return xl_json(it->xl);
+	if (it->kind == SIF_ITEM_LIBXL_RECORD)
+		return libxl_record_json(it);
 
 	if (it->xenops) {
 		o = json_object_new_object();
@@ -230,9 +347,14 @@ struct json_object *image_item_json(const struct sif_image_item *it)
 	    (it->kind == SIF_ITEM_FRAME && it->frame->body_kind == SIF_BODY_SIZED &&
 	     !it->xenops))
 		json_object_object_add(o, "payload", json_object_new_int64((int64_t)it->payload));
+	if (it->kind == SIF_ITEM_LIBXL_RECORD)
+		json_object_object_add(o, "libxl_type", json_object_new_int64(it->libxl_type));
+	if (it->kind == SIF_ITEM_LIBXL_HEADER)
+		json_object_object_add(o, "legacy_converted", json_object_new_boolean(it->libxl_legacy));
 	if ((d = item_details(it)))
-		json_object_object_add(o, it->xenops ? "xenops" : it->libxc ? "libxc" :
-				       it->libxl ? "libxl" : "libxc_v1", d);
+		json_object_object_add(o, it->kind == SIF_ITEM_XL_HEADER ? "xl" : it->libxc ? "libxc" :
+				       it->kind == SIF_ITEM_LIBXL_RECORD ? "emulator" :
+				       it->xenops ? "xenops" : it->libxl ? "libxl" : "libxc_v1", d);
 	return o;
 }
 
@@ -245,7 +367,9 @@ void image_summary_text(const struct sif_image *img, const struct sif_image_summ
 		snprintf(unused, sizeof(unused), "; %" PRIu64 " bytes of device space after it",
 			 sum->unused_bytes);
 	snprintf(buf, n, "%s %s (%s container), %s guest%s, %" PRIu64 " bytes in %" PRIu64
-		 " items%s", img->format ? sif_image_format_name(img->format) : "bare",
+		 " items%s", img->stream == SIF_STREAM_XL ? "xl save file, format" :
+		 img->format ? sif_image_format_name(img->format) : "bare",
+		 img->stream == SIF_STREAM_XL ? sif_image_format_name(img->format) :
 		 img->format ? "image" : sif_stream_kind_name(img->stream),
 		 sif_container_name(img->container_kind), sum->hvm ? "HVM" : "PV",
 		 sum->needs_legacy_restore ? " (legacy restore path)" : "", sum->image_bytes,

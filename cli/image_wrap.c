@@ -1,12 +1,13 @@
 /*
- * image wrap --format raw|structured --libxc STREAM [--qemu FILE]
- *            [--xenops-vm STR] [--legacy-stream] OUT
+ * image wrap --format raw|structured --libxc STREAM|XLFILE [--qemu FILE]
+ *            [--xenops-vm STR] [--legacy-stream] [--libxl-record] OUT
  *
  * Build a suspend image as xenopsd's suspend writes it (signature, Xenops
  * record, the stream record, Qemu_trad, End_of_image): raw straight on
  * OUT, structured inside a fresh ext2 filesystem made with libext2fs.  A
  * file OUT is replaced atomically; a block device is written in place and
- * only marked as an image at the end.  The stream is verified first.
+ * only marked as an image at the end.  The stream is verified first.  An
+ * `xl save` file gives its libxc stream and its device model state.
  * SOURCE_DATE_EPOCH, when set, fixes the timestamps and the ext2 UUID
  * (reproducible images).
  */
@@ -20,8 +21,10 @@
 
 const struct cli_opt image_wrap_opts[] = {
 	{ "format", true, "raw (the framing on OUT) or structured (inside ext2)" },
-	{ "libxc", true, "the migration stream: libxc v2 (or libxl v2; v1 with --legacy-stream)" },
+	{ "libxc", true, "the migration stream: libxc v2 (or libxl v2; v1 with --legacy-stream), "
+	  "or an xl save file as it is" },
 	{ "legacy-stream", false, "the stream is libxc v1: write a Libxc_legacy record" },
+	{ "libxl-record", false, "xl save file: keep its libxl stream whole in a Libxl record" },
 	{ "qemu", true, "qemu device model state for a Qemu_trad record (<= 1 MiB)" },
 	{ "xenops-vm", true, "vm_str of the Xenops record (the VM metadata)" },
 	{ "no-check", false, "do not verify the stream before wrapping it" },
@@ -57,6 +60,7 @@ int cmd_image_wrap(struct cli *cli, struct cli_args *a)
 	if (!(o.libxc_path = cli_optval(a, "libxc")))
 		return cli_usage_error(cli, a->cmd, "--libxc STREAM is required");
 	o.libxc_legacy = cli_flag(a, "legacy-stream");
+	o.libxl_record = cli_flag(a, "libxl-record");
 	o.qemu_path = cli_optval(a, "qemu");
 	o.xenops_vm = cli_optval(a, "xenops-vm");
 	if (sde && *sde) {

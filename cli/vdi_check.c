@@ -31,7 +31,9 @@ static void describe(const struct sif_image *img, char *buf, size_t n)
 {
 	snprintf(buf, n, "%s container, %s", sif_container_name(img->container_kind),
 		 img->stream == SIF_STREAM_LEGACY ? "XenSavedDomain + libxc v1 stream" :
-		 "XenSavedDomv2 framing");
+		 img->stream != SIF_STREAM_XL ? "XenSavedDomv2 framing" :
+		 img->xl_v2 ? "xl save file with a libxl v2 stream" :
+		 "xl save file with a libxc v1 stream");
 }
 
 static int fix_field(struct cli *cli, struct sif_db *db, const char *ref,

@@ -8,6 +8,12 @@
  * end to the backend, which reads exactly to the END record.  Nothing is
  * staged on disk and memory stays bounded: the only body held whole is a
  * qemu record, refused above 1 MiB.
+ *
+ * An `xl save` file restores as libxl restores it: its header is read and
+ * checked, LIBXC_CONTEXT's stream goes to libxenguest, the keys of
+ * EMULATOR_XENSTORE_DATA are written under the device model's xenstore
+ * directory, and EMULATOR_CONTEXT's body is the device model state; the
+ * libxl records are walked by the same verifier inspect and verify use.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +31,7 @@
 #include "sif/restore.h"
 #include "sif/src.h"
 #include "sif/xenops.h"
+#include "sif/xl.h"
 
 #define PIPE_NAME "the restore pipe"
 
@@ -43,6 +50,7 @@ struct producer {
 	uint32_t qemu_len;
 	bool has_qemu;
 	struct sif_convert_result res;
+	uint32_t guest_type;            /* v2 copy: the domain header's guest type */
 };
 
 static int sink_write(void *ctx, const void *buf, size_t n, struct sif_err *err)
@@ -99,6 +107,7 @@ static int pass_v2(struct producer *p, struct sif_err *err)
 	if (sif_src_read_exact(p->src, h, sizeof(h), "libxc image and domain headers", err) < 0 ||
 	    sink_write(p, h, sizeof(h), err) < 0)
 		return -1;
+	p->guest_type = le32(h + SIF_V2_IHDR_LEN);
 	do {
 		uint64_t body;
 
@@ -285,7 +294,10 @@ static int libxc_qemu_after_v1(struct framed *f, struct sif_err *err)
 	uint64_t at = f->src->pos;
 	uint32_t len;
 
-	/* a frame header (16 bytes) or the qemu signature follows: 16 are certain */
+	/* a frame header (16 bytes) or the qemu signature follows: 16 are certain
+	 * (an xl save file may also just end) */
+	if (sif_src_remaining(f->src) < SIF_FRAME_HEADER_LEN)
+		return 0;
 	if (sif_src_peek(f->src, SIF_FRAME_HEADER_LEN, &p, "record after the v1 stream", err) < 0)
 		return -1;
 	if (memcmp(p, SIF_LIBXC_QEMU_SIGNATURE, SIF_FRAME_HEADER_LEN))
@@ -423,6 +435,162 @@ static int restore_legacy(struct sif_domain_restore *r, struct sif_src *src,
 	return rc;
 }
 
+/* --- xl save files ------------------------------------------------------------ */
+
+struct xl_restore {
+	struct sif_domain_restore *r;
+	uint32_t guest_type;            /* of the libxc stream */
+	unsigned char *qemu, *xs;
+	size_t qemu_len, xs_len;
+	bool has_qemu;
+	uint64_t qemu_rec;              /* offset of the EMULATOR_CONTEXT record */
+};
+
+static int xl_libxc(void *ctx, struct sif_src *src, struct sif_err *err)
+{
+	struct xl_restore *x = ctx;
+	struct producer p = { .src = src };
+	int rc;
+
+	note_record(x->r, "LIBXC_CONTEXT");
+	rc = run_stream(x->r, &p, err);
+	x->guest_type = p.guest_type;
+	return rc;
+}
+
+static int append(unsigned char **buf, size_t *len, const unsigned char *p, size_t n,
+		  struct sif_err *err)
+{
+	unsigned char *b = realloc(*buf, *len + n + 1);
+
+	if (!b)
+		return sif_errf(err, SIF_ENOMEM, "out of memory");
+	memcpy(b + *len, p, n);
+	*buf = b;
+	*len += n;
+	return 0;
+}
+
+/* EMULATOR_CONTEXT: the device model state; EMULATOR_XENSTORE_DATA: its keys. */
+static int xl_emulator(void *ctx, uint32_t type, uint32_t id, uint64_t rec_off,
+		       uint32_t rec_len, const unsigned char *p, size_t n, struct sif_err *err)
+{
+	struct xl_restore *x = ctx;
+	const char *name = x->r->image_path;
+
+	(void)id;
+	if (type == SIF_V2_LIBXL_EMULATOR_XENSTORE_DATA)
+		return append(&x->xs, &x->xs_len, p, n, err);
+	if (!x->has_qemu) {
+		if (rec_len - 8 > SIF_QEMU_RECORD_MAX)
+			return sif_errf(err, SIF_EFORMAT, "%s: offset %llu: EMULATOR_CONTEXT with %u bytes "
+					"of device model state: more than the %u handed to the device model",
+					name, (unsigned long long)rec_off, rec_len - 8, SIF_QEMU_RECORD_MAX);
+		x->has_qemu = true;
+		x->qemu_rec = rec_off;
+		note_record(x->r, "EMULATOR_CONTEXT");
+	} else if (rec_off != x->qemu_rec) {
+		return sif_errf(err, SIF_EFORMAT, "%s: offset %llu: a second EMULATOR_CONTEXT record: "
+				"one device model restores one state", name, (unsigned long long)rec_off);
+	}
+	return append(&x->qemu, &x->qemu_len, p, n, err);
+}
+
+/* As libxl: each key relative, under /local/domain/0/device-model/<domid>/. */
+static int xl_xenstore(struct xl_restore *x, struct sif_err *err)
+{
+	struct sif_domain_restore *r = x->r;
+	size_t at = 0;
+
+	if (x->xs_len)
+		note_record(r, "EMULATOR_XENSTORE_DATA");
+	while (at < x->xs_len) {
+		const char *key = (const char *)x->xs + at, *val;
+		char path[4096];
+
+		at += strlen(key) + 1;
+		val = (const char *)x->xs + at;
+		at += strlen(val) + 1;
+		if (!key[0] || key[0] == '/')
+			return sif_errf(err, SIF_EFORMAT, "%s: EMULATOR_XENSTORE_DATA key \"%.64s\": "
+					"expected a non-empty relative path (libxl refuses it too)",
+					r->image_path, key);
+		snprintf(path, sizeof(path), "/local/domain/0/device-model/%u/%s", r->domid, key);
+		if (r->xen->ops->xs_write(r->xen, path, val, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * libxl saves a device model state for HVM guests only: a PV guest has
+ * none, and neither has a PVH one, whose libxc stream is an HVM stream;
+ * the config's type tells them apart.
+ */
+static int xl_after_stream(struct xl_restore *x, const struct sif_xl_header *h,
+			   const struct sif_v2_libxl_summary *sum, struct sif_err *err)
+{
+	struct sif_domain_restore *r = x->r;
+
+	if (sum->checkpoint_records)
+		return sif_errf(err, SIF_EREFUSED, "%s: a checkpointed (Remus/COLO) libxl stream: "
+				"a restore from a file takes a plain one (libxl refuses it too)",
+				r->image_path);
+	if (x->guest_type != SIF_V2_GUEST_HVM && x->has_qemu)
+		return sif_errf(err, SIF_EFORMAT, "%s: the PV guest's xl save file has an "
+				"EMULATOR_CONTEXT record", r->image_path);
+	if (!strcmp(h->type, "hvm") && !x->has_qemu)
+		return sif_errf(err, SIF_EFORMAT, "%s: the HVM guest's xl save file has no "
+				"EMULATOR_CONTEXT (its device model state)", r->image_path);
+	if (xl_xenstore(x, err) < 0)
+		return -1;
+	if (!x->has_qemu)
+		return 0;
+	r->qemu_bytes = x->qemu_len;
+	return r->xen->ops->dm_state_load(r->xen, r->domid, x->qemu, x->qemu_len, err);
+}
+
+/* xl of Xen < 4.6: a v1 stream and libxl's qemu record, as in a Libxc_legacy record. */
+static int restore_xl_v1(struct sif_domain_restore *r, struct sif_src *src, struct sif_err *err)
+{
+	struct framed f = { .r = r, .src = src };
+	struct sif_frame_rec rec = { .name = "xl libxc v1", .offset = src->pos };
+	int rc = h_libxc(&f, &rec, true, err);
+
+	if (rc == 0 && f.has_qemu) {
+		note_record(r, SIF_LIBXC_QEMU_SIGNATURE);
+		r->qemu_bytes = f.qemu_len;
+		rc = r->xen->ops->dm_state_load(r->xen, r->domid, f.qemu, f.qemu_len, err);
+	}
+	free(f.qemu);
+	return rc;
+}
+
+static int restore_xl(struct sif_domain_restore *r, struct sif_src *src, struct sif_err *err)
+{
+	struct xl_restore x = { .r = r };
+	struct sif_v2_opts vo = { .libxc = xl_libxc, .emulator_data = xl_emulator, .ctx = &x };
+	struct sif_v2_libxl_summary sum;
+	struct sif_xl_header h;
+	int rc = -1;
+
+	if (sif_xl_header_read(src, &h, err) < 0)
+		goto out;
+	note_record(r, "xl-header");
+	if (!h.v2) {
+		rc = restore_xl_v1(r, src, err);
+		goto out;
+	}
+	if (sif_v2_verify_libxl(src, &vo, &sum, err) < 0 || xl_after_stream(&x, &h, &sum, err) < 0)
+		goto out;
+	rc = 0;
+out:
+	sif_xl_header_free(&h);
+	free(x.qemu);
+	free(x.xs);
+	return rc;
+}
+
 /* --- entry ------------------------------------------------------------------ */
 
 static int key_format(struct sif_domain_restore *r, struct sif_err *err)
@@ -456,14 +624,19 @@ static int from_image(struct sif_domain_restore *r, struct sif_err *err)
 		goto out;
 	}
 	r->image_format = sif_image_format_name(img.format);
-	snprintf(detail, sizeof(detail), "%s container, %s signature", r->container,
-		 img.stream == SIF_STREAM_LEGACY ? "XenSavedDomain" : "XenSavedDomv2");
+	if (img.stream == SIF_STREAM_XL)
+		snprintf(detail, sizeof(detail), "%s container, xl save file with a %s", r->container,
+			 img.xl_v2 ? "libxl v2 stream" : "libxc v1 stream");
+	else
+		snprintf(detail, sizeof(detail), "%s container, %s signature", r->container,
+			 img.stream == SIF_STREAM_LEGACY ? "XenSavedDomain" : "XenSavedDomv2");
 	if (check_agreement(r, r->image_format, detail, err) < 0)
 		goto out;
 	if (r->xen->ops->domain_create(r->xen, &r->spec, &r->domid, err) < 0)
 		goto out;
-	rc = img.stream == SIF_STREAM_LEGACY ? restore_legacy(r, &img.src, err)
-					     : restore_framed(r, &img.src, err);
+	rc = img.stream == SIF_STREAM_LEGACY ? restore_legacy(r, &img.src, err) :
+	     img.stream == SIF_STREAM_XL ? restore_xl(r, &img.src, err) :
+	     restore_framed(r, &img.src, err);
 	if (rc < 0)
 		sif_err_prefix(err, "VDI %s", r->vdi_uuid ? r->vdi_uuid : r->image_path);
 out:

@@ -4,7 +4,9 @@
 #     are legacy PV32, legacy PV64, legacy HVM (ext2 + libxc v1) and one
 #     structured image (ext2 + v2 records, written by a later toolstack);
 #  2. the upgrade marks every existing VDI legacy, in the SQLite pool DB and
-#     in a xapi state.db; the formats are listed;
+#     in a xapi state.db (db check first: the state.db upgrade is refused
+#     unless the xapi that reads it has the field: --target-has-field); the
+#     formats are listed;
 #  3. each VM is resumed as a dry run: decision, platformdata, legacy flag,
 #     the image converted and verified, without Xen; the structured image
 #     disagrees with the mark and `vdi-check --fix` re-derives it;
@@ -54,8 +56,15 @@ run "$SIF" vdi-list type=suspend params=uuid,name-label,suspend-image-format,loc
 step "2b. the same upgrade on xapi's state.db (XML): only the new attributes change"
 "$B/tests/gen_statedb" --vdis 40 --seed 7 -o "$work/state.db"
 cp "$work/state.db" "$work/state.db.orig"
-run "$SIF" db upgrade "$work/state.db"
-run "$SIF" db upgrade "$work/state.db"
+run "$SIF" db check "$work/state.db" | tail -1
+echo "(xapi refuses a state.db with a column its datamodel lacks, and no released xapi has"
+echo " suspend_image_format: so db upgrade refuses unless told the reading xapi has it)"
+run "$SIF" db upgrade "$work/state.db" || true
+cmp -s "$work/state.db" "$work/state.db.orig" && echo "(refused: file byte-identical)"
+echo "(this demo's xapi is one with the field: say so)"
+run "$SIF" db upgrade --target-has-field "$work/state.db"
+run "$SIF" db upgrade --target-has-field "$work/state.db"
+run "$SIF" db check --with-plugins "$work/state.db" | tail -1
 grep -o 'storage_lock="[a-z]*" suspend_image_format="legacy" tags' "$work/state.db" | head -1
 echo "($(($(stat -c %s "$work/state.db") - $(stat -c %s "$work/state.db.orig"))) bytes added:" \
 	"$(grep -o ' suspend_image_format="legacy"' "$work/state.db" | wc -l) times ' suspend_image_format=\"legacy\"')"

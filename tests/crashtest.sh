@@ -22,7 +22,7 @@ size=$(stat -c %s "$T/orig.db")
 # How long a whole run takes here, to spread the kills over it.
 cp "$T/orig.db" "$T/state.db"
 t0=$(date +%s%N)
-"$SIF" db upgrade "$T/state.db" >/dev/null || exit 1
+"$SIF" db upgrade --target-has-field "$T/state.db" >/dev/null || exit 1
 t1=$(date +%s%N)
 cmp -s "$T/state.db" "$T/want.db" || { echo "FAIL: upgrade differs from expected"; exit 1; }
 run_ns=$((t1 - t0))
@@ -34,7 +34,7 @@ while [ $k -le "$kills" ]; do
 	# instant k of kills, from 0 to 110% of a run, with a little jitter
 	ns=$(( run_ns * 11 / 10 * (2 * k - 1) / (2 * kills) ))
 	ns=$(( ns + ($(od -An -N2 -tu2 /dev/urandom) % 1000) * 1000 ))
-	"$SIF" db upgrade "$T/state.db" >/dev/null 2>"$T/err" &
+	"$SIF" db upgrade --target-has-field "$T/state.db" >/dev/null 2>"$T/err" &
 	pid=$!
 	sleep "$(printf '%d.%09d' $((ns / 1000000000)) $((ns % 1000000000)))"
 	kill -KILL $pid 2>/dev/null
@@ -53,13 +53,13 @@ done
 
 # The leftover of the last kill goes with the next run.
 cp "$T/orig.db" "$T/state.db"
-"$SIF" db upgrade "$T/state.db" >/dev/null 2>&1 &
+"$SIF" db upgrade --target-has-field "$T/state.db" >/dev/null 2>&1 &
 pid=$!
 sleep "$(printf '%d.%09d' $((run_ns / 2000000000)) $((run_ns / 2 % 1000000000)))"
 kill -KILL $pid 2>/dev/null
 wait $pid 2>/dev/null
 stale_before=$(ls -A "$T" | grep -c '^\.state\.db\.sif-tmp\.')
-"$SIF" db upgrade "$T/state.db" >/dev/null || { echo "FAIL: run after a kill"; exit 1; }
+"$SIF" db upgrade --target-has-field "$T/state.db" >/dev/null || { echo "FAIL: run after a kill"; exit 1; }
 stale_after=$(ls -A "$T" | grep -c '^\.state\.db\.sif-tmp\.')
 cmp -s "$T/state.db" "$T/want.db" || { echo "FAIL: run after a kill differs"; badn=$((badn + 1)); }
 [ "$stale_after" -eq 0 ] || { echo "FAIL: $stale_after temp file(s) left"; badn=$((badn + 1)); }

@@ -4,7 +4,8 @@
  * path, as sif_image_open opens a VDI: libext2fs opens and checks it, the
  * lookup, the block map walk, then the preads through the run map and the
  * walk of the image inside.  Inputs that libext2fs cannot open are cheap
- * refusals; the seeds are small filesystems made by mke2fs and debugfs.
+ * refusals; the seeds are small filesystems made by mke2fs and debugfs, and
+ * by mke2fs -d, whose files have sparse holes where they held zero blocks.
  */
 #include <fcntl.h>
 #include <stdint.h>

@@ -2,13 +2,16 @@
  * libFuzzer target: the domain-restore side on an incoming stream, into
  * the dry-run backend (which verifies every stream it is given).  The
  * first byte picks the platformdata value (legacy / structured / raw /
- * none / junk) and whether the spec knows PV or HVM; the rest is the
- * stream, in a memfd so that the restore reads it as it reads a file.
+ * none / junk), whether the spec knows PV or HVM, and (bit 0x20) whether
+ * the rest is an incoming stream or a suspend image opened by path (as
+ * vm-resume --image opens one: an xl save file, a raw image, ...); the
+ * rest is in a memfd so that the restore reads it as it reads a file.
  * Any input must end in success or a clean error, never a crash, a hang
  * or a leak.  The rest of the first 32 bytes also feeds the Xen version
  * parser.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -26,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sif_v2_summary sum;
 	struct sif_xen *xen;
 	struct sif_err err;
-	char version[33];
+	char version[33], path[64];
 	unsigned maj, min;
 	int fd;
 
@@ -48,6 +51,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r.platformdata = &pd;
 	r.stream_fd = fd;
 	r.stream_name = "fuzz";
+	if (data[0] & 0x20) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		r.image_path = path;
+		r.vdi_uuid = "fuzz";
+	}
 	r.xen = xen;
 	r.spec.hvm = data[0] & 0x40;
 	r.spec.hvm_known = data[0] & 0x80;

@@ -33,6 +33,7 @@
 
 #include "sif/statedb.h"
 #include "sif/strbuf.h"
+#include "sif/xapi_schema.h"
 #include "sif/xapi_value.h"
 #include "xapi_schema.h"
 
@@ -129,6 +130,7 @@ struct col {
 	const char *enums;      /* "a|b|c" for e */
 	size_t enums_len;
 	enum col_id id;
+	const struct sif_xs_type *ty;   /* xapi's type (sets' elements, enums), NULL if none */
 };
 
 struct table {
@@ -147,6 +149,7 @@ struct gen {
 	struct table *vdi, *vm, *vbd, *sr, *host, *pool, *vm_metrics, *vm_guest_metrics,
 		*host_metrics, *pbd, *vif, *console;
 	struct sif_strbuf vals[MAX_COLS + 3], tmp;
+	struct sif_xapi_schema *schema; /* the built-in 5.909: element types of sets and maps */
 	char refbuf[MAX_COLS + 3][64];
 };
 
@@ -308,6 +311,68 @@ static int put_datetime(uint64_t x, struct sif_strbuf *b)
 		    (unsigned)((x >> 32) % 60));
 }
 
+static struct table *find_opt(struct gen *g, const char *name);
+
+/* Elements whose values the type constrains (enums, refs), rather than strings. */
+static bool typed_elems(const struct sif_xs_type *ty)
+{
+	return ty && (ty->kind == SIF_XS_ENUM || ty->kind == SIF_XS_REF);
+}
+
+/* Element k of a set or map of type ty, into out (false: none to give). */
+static bool typed_elem(const struct gen *g, const struct sif_xs_type *ty, uint64_t k,
+		       char out[64])
+{
+	struct table *t;
+
+	switch (ty->kind) {
+	case SIF_XS_ENUM:
+		if (k >= ty->en->n)
+			return false;
+		snprintf(out, 64, "%s", ty->en->values[k]);
+		return true;
+	case SIF_XS_REF:
+		t = find_opt((struct gen *)g, ty->target);
+		if (!t || k >= t->nrows)
+			return false;
+		make_ref(g, t, k, out);
+		return true;
+	case SIF_XS_INT:
+		snprintf(out, 64, "%u", (unsigned)k + 1);
+		return true;
+	default:
+		snprintf(out, 64, "%s", k ? "second" : "first");
+		return true;
+	}
+}
+
+/* A set or map whose elements are enums or refs: valid ones, as xapi keeps them. */
+static int typed_set_map(const struct gen *g, const struct table *t, const struct col *c,
+			 uint64_t i, uint64_t x, struct sif_strbuf *b)
+{
+	bool first = true;
+	char k[64], v[64];
+	uint64_t e;
+
+	(void)t;
+	(void)i;
+	if (sif_strbuf_addc(b, '(') < 0)
+		return -1;
+	for (e = 0; x % 4 == 1 && e < 2; e++) {
+		if (!typed_elem(g, c->ty->a, e, k))
+			break;
+		if (c->ty->kind == SIF_XS_MAP) {
+			if (!typed_elem(g, c->ty->b, e, v))
+				break;
+			if (map_add(b, &first, k, v) < 0)
+				return -1;
+		} else if (set_add(b, &first, k) < 0) {
+			return -1;
+		}
+	}
+	return sif_strbuf_addc(b, ')');
+}
+
 /* A value from the column's type alone. */
 static int generic(const struct gen *g, const struct table *t, const struct col *c,
 		   uint64_t i, struct sif_strbuf *b)
@@ -321,8 +386,13 @@ static int generic(const struct gen *g, const struct table *t, const struct col 
 	case 'f': return add(b, x & 1 ? "1" : "0.25");
 	case 'd': return x % 3 ? put_datetime(x, b) : add(b, "19700101T00:00:00Z");
 	case 'r': return add(b, "OpaqueRef:NULL");
-	case 'e': return sif_strbuf_add(b, c->enums, strcspn(c->enums, "|"));
+	case 'e':
+		if (c->ty && c->ty->kind == SIF_XS_ENUM)
+			return add(b, c->ty->en->values[0]);
+		return sif_strbuf_add(b, c->enums, strcspn(c->enums, "|"));
 	case 'S':
+		if (c->ty && typed_elems(c->ty->a))
+			return typed_set_map(g, t, c, i, x, b);
 		if (sif_strbuf_addc(b, '(') < 0)
 			return -1;
 		if (x % 4 == 1 && (set_add(b, &first, "first") < 0 ||
@@ -331,6 +401,8 @@ static int generic(const struct gen *g, const struct table *t, const struct col 
 			return -1;
 		return sif_strbuf_addc(b, ')');
 	case 'M':
+		if (c->ty && (typed_elems(c->ty->a) || typed_elems(c->ty->b)))
+			return typed_set_map(g, t, c, i, x, b);
 		if (sif_strbuf_addc(b, '(') < 0)
 			return -1;
 		if (x % 3 == 1 && map_add(b, &first, "key", "value") < 0)
@@ -758,6 +830,16 @@ static void parse_cols(struct table *t, bool with_sif)
 	qsort(t->cols, (size_t)t->ncols, sizeof(t->cols[0]), cmp_col);
 }
 
+static struct table *find_opt(struct gen *g, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NTABLES; i++)
+		if (!strcmp(g->tables[i].def->name, name))
+			return &g->tables[i];
+	return NULL;
+}
+
 static struct table *find(struct gen *g, const char *name)
 {
 	size_t i;
@@ -785,6 +867,17 @@ static void setup(struct gen *g)
 		t->def = &xapi_tables[i];
 		t->ord = (unsigned)i;
 		parse_cols(t, g->field != F_NONE && !strcmp(t->def->name, "VDI"));
+		{
+			const struct sif_xs_table *xt = sif_xapi_schema_table(g->schema,
+									     t->def->name);
+
+			for (int c = 0; xt && c < t->ncols; c++) {
+				const struct sif_xs_column *xc =
+					sif_xapi_schema_column(xt, t->cols[c].name);
+
+				t->cols[c].ty = xc ? xc->type : NULL;
+			}
+		}
 		/* some tables the registry does not model: a few rows, or none */
 		t->nrows = !t->def->persist ? 0 : i % 3 == 0 ? 0 : 2;
 	}
@@ -903,6 +996,10 @@ int main(int argc, char **argv)
 	}
 	if (g.nvdi < 1 || g.nvdi > 100000000)
 		usage();
+	if (sif_xapi_schema_builtin(&g.schema, 5, 909, &err) < 0) {
+		fprintf(stderr, "gen_statedb: %s\n", err.msg);
+		return 1;
+	}
 	setup(&g);
 	snprintf(gen_count, sizeof(gen_count), "%" PRIu64, 100000 + g.nvdi * 3);
 	pairs[2].len = strlen(gen_count);

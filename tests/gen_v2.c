@@ -5,6 +5,7 @@
  *   gen_v2 OUT|- [key=value ...]     keys: see tests/support/v2gen.h
  *   e.g. gen_v2 pv.v2 guest=pv64 pages=1000 vcpus=4 page_types=1
  *        gen_v2 - guest=hvm libxl=1 xenstore=1 emu_bytes=4096 | verify-stream-v2 -f libxl
+ *        gen_v2 guest.xl guest=hvm xl=1 xen417=1 pages=1000 emu_bytes=65536   (an xl save file)
  *   gen_v2 --size [key=value ...]    prints the stream's length
  */
 #include <fcntl.h>

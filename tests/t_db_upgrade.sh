@@ -34,37 +34,62 @@ has() { grep -qF -- "$2" "$T/$1" || { bad "missing '$2' in $1: $(cat "$T/$1")"; 
 cp "$T/plain.db" "$T/orig.db"
 
 # dry run: counts, nothing written
-run dry-run 0 db upgrade "$T/plain.db" --dry-run &&
+run dry-run 0 db upgrade --target-has-field "$T/plain.db" --dry-run &&
 	has out "2000 rows to carry VDI.suspend_image_format: 2000 to add, 0 already set" &&
 	has out "dry run: nothing written" && cmp -s "$T/plain.db" "$T/orig.db" && ok dry-run
 
 # in place: exactly the generated file with the field
-run upgrade 0 db upgrade "$T/plain.db" && has out "2000 added" &&
+run upgrade 0 db upgrade --target-has-field "$T/plain.db" && has out "2000 added" &&
 	cmp "$T/plain.db" "$T/want.db" && ok "upgrade is byte-identical to xapi's layout"
 
 # again: already up to date, inode unchanged
 ino=$(stat -c %i "$T/plain.db")
-run again 0 db upgrade "$T/plain.db" && has out "already up to date" &&
+run again 0 db upgrade --target-has-field "$T/plain.db" && has out "already up to date" &&
 	[ "$(stat -c %i "$T/plain.db")" = "$ino" ] && cmp -s "$T/plain.db" "$T/want.db" &&
 	ok "second run changes nothing"
 
 # mixed values kept; --output leaves the input alone
 cp "$T/mixed.db" "$T/mixed.orig"
-run output 0 db upgrade "$T/mixed.db" --output "$T/mixed.out" &&
+run output 0 db upgrade --target-has-field "$T/mixed.db" --output "$T/mixed.out" &&
 	has out "667 added, 1333 already set" && cmp "$T/mixed.out" "$T/mixed-want.db" &&
 	cmp -s "$T/mixed.db" "$T/mixed.orig" && ok "--output, mixed values kept"
 
 # backup
 cp "$T/orig.db" "$T/b.db"
-run backup 0 db upgrade "$T/b.db" --backup && has out "original kept as $T/b.db.bak" &&
+run backup 0 db upgrade --target-has-field "$T/b.db" --backup && has out "original kept as $T/b.db.bak" &&
 	cmp -s "$T/b.db.bak" "$T/orig.db" && cmp -s "$T/b.db" "$T/want.db" && ok --backup
+
+# the xapi that reads the file must have the field: refused unless the
+# admin says so (flag, or a schema file with the column), file untouched
+cp "$T/orig.db" "$T/t.db"
+run refuse-target 1 db upgrade "$T/t.db" &&
+	has err "sif: db upgrade: $T/t.db: xapi schema 5.909 (the file's own, built in: master" &&
+	has err "has no column VDI.suspend_image_format" && has err "Nothing was written" &&
+	has err "--target-has-field" && cmp -s "$T/t.db" "$T/orig.db" &&
+	ok "refused by default: names the column and schema 5.909, file unchanged"
+run refuse-dry 1 db upgrade "$T/t.db" --dry-run && has err "has no column VDI.suspend_image_format" &&
+	ok "dry run refused the same way"
+run refuse-version 1 db upgrade "$T/t.db" --xapi-schema 5.603 &&
+	has err "xapi schema 5.603 (given by --xapi-schema: 1.249-lcm" &&
+	has err "has no column VDI.suspend_image_format" && cmp -s "$T/t.db" "$T/orig.db" &&
+	ok "--xapi-schema 5.603 (XCP-ng 8.2's xapi) refused"
+run refuse-unknown 1 db upgrade "$T/t.db" --xapi-schema 5.700 &&
+	has err "sif knows no xapi schema 5.700" && cmp -s "$T/t.db" "$T/orig.db" &&
+	ok "an unknown schema version is refused"
+# a schema file for a xapi that has the field: sif's own with the column added
+awk '/^enum / && !e { print "enum suspend_image_format legacy structured raw"; e = 1 }
+	/^column VDI tags / && !c {
+	print "column VDI suspend_image_format enum(suspend_image_format) =legacy published"; c = 1 }
+	{ print }' "$SIF_TOP/schema/xapi/xapi.schema" > "$T/with-field.schema"
+run schema-file 0 db upgrade "$T/t.db" --xapi-schema "$T/with-field.schema" &&
+	cmp -s "$T/t.db" "$T/want.db" && ok "--xapi-schema FILE with the column: upgraded"
 
 # usage errors
 run usage-missing 2 db upgrade
-run usage-both 2 db upgrade "$T/b.db" --backup --output "$T/x.db" && has err "--backup"
-run usage-dry 2 db upgrade "$T/b.db" --dry-run --output "$T/x.db"
-run missing-file 1 db upgrade "$T/nope.db" && has err "$T/nope.db"
-run no-plugins 1 --no-plugins db upgrade "$T/b.db" && has err "no loaded plugin adds a field"
+run usage-both 2 db upgrade --target-has-field "$T/b.db" --backup --output "$T/x.db" && has err "--backup"
+run usage-dry 2 db upgrade --target-has-field "$T/b.db" --dry-run --output "$T/x.db"
+run missing-file 1 db upgrade --target-has-field "$T/nope.db" && has err "$T/nope.db"
+run no-plugins 1 --no-plugins db upgrade --target-has-field "$T/b.db" && has err "no loaded plugin adds a field"
 
 # bad inputs: exit 1, file and place named, file unchanged
 head='<?xml version="1.0" encoding="UTF-8"?>
@@ -74,7 +99,7 @@ check_bad() { # NAME CONTENT EXPECTED-TEXT...
 	f="$T/$name.db"
 	printf '%s' "$content" > "$f"
 	cp "$f" "$f.orig"
-	run "$name" 1 db upgrade "$f" || return
+	run "$name" 1 db upgrade --target-has-field "$f" || return
 	has err "sif: $f: " || return
 	for want in "$@"; do has err "$want" || return; done
 	cmp -s "$f" "$f.orig" || { bad "$name: file changed"; return; }
@@ -104,7 +129,7 @@ cp "$T/orig.db" "$T/deep.db"
 sed -i 's/name__label="disk%.1997"/name__label="disk%1997"/' "$T/deep.db"
 cmp -s "$T/deep.db" "$T/orig.db" && bad "deep: sed changed nothing"
 cp "$T/deep.db" "$T/deep.orig"
-run deep 1 db upgrade "$T/deep.db" && has err "column name__label" &&
+run deep 1 db upgrade --target-has-field "$T/deep.db" && has err "column name__label" &&
 	cmp -s "$T/deep.db" "$T/deep.orig" && ok "bad row near the end: file unchanged"
 
 # full and read-only directories on a small tmpfs, in a private mount namespace
@@ -124,11 +149,11 @@ if [ -n "$ns" ]; then
 		m='$T/mnt'; mkdir -p \"\$m\"
 		mount -t tmpfs -o size=$((size + size / 2)) tmpfs \"\$m\" || exit 99
 		cp '$T/small.db' \"\$m/full.db\" && cp '$T/small.db' '$T/small.orig'
-		'$SIF' db upgrade \"\$m/full.db\" >'$T/out' 2>'$T/err'; echo \$? > '$T/rc'
+		'$SIF' db upgrade --target-has-field \"\$m/full.db\" >'$T/out' 2>'$T/err'; echo \$? > '$T/rc'
 		cmp -s \"\$m/full.db\" '$T/small.orig' && echo same > '$T/same'
 		ls -A \"\$m\" > '$T/left'
 		mount -o remount,ro \"\$m\"
-		'$SIF' db upgrade \"\$m/full.db\" >'$T/out2' 2>'$T/err2'; echo \$? > '$T/rc2'
+		'$SIF' db upgrade --target-has-field \"\$m/full.db\" >'$T/out2' 2>'$T/err2'; echo \$? > '$T/rc2'
 		cmp -s \"\$m/full.db\" '$T/small.orig' && echo same > '$T/same2'
 		umount \"\$m\"
 	"
@@ -148,7 +173,7 @@ else
 	echo "      test_statedb's injected write failures only"
 	if [ "$(id -u)" -ne 0 ]; then
 		mkdir "$T/ro" && cp "$T/orig.db" "$T/ro/x.db" && chmod 555 "$T/ro"
-		run read-only-dir 1 db upgrade "$T/ro/x.db" && has err "Permission denied" &&
+		run read-only-dir 1 db upgrade --target-has-field "$T/ro/x.db" && has err "Permission denied" &&
 			cmp -s "$T/ro/x.db" "$T/orig.db" && ok "read-only directory"
 		chmod 755 "$T/ro"
 	fi

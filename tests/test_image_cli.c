@@ -19,6 +19,7 @@
 #include "imgtest.h"
 #include "sif/image.h"
 #include "sif/io.h"
+#include "dbutil.h"
 #include "expect.h"
 #include "testutil.h"
 #include "v2gen.h"
@@ -255,49 +256,36 @@ static void wrap_write_failures(void **state)
 
 static void vdi_check(void **state)
 {
-	char *db = tu_strf("%s/pool.db", dir), *dbarg = tu_strf("--db=%s", db);
-	char *pdir = tu_plugin_dir((const char *[]){ "suspend_image_format", NULL });
-	char *pdirarg = tu_strf("--plugin-dir=%s", pdir), *img = tu_strf("%s/c.img", dir), *vdi, *uarg;
+	struct tu_pool pool;
+	char *img = tu_strf("%s/c.img", dir);
 	struct run_result r;
 
 	(void)state;
-	assert_int_equal(tu_gen_pool(db, "--vms 2 --vdis 4 --suspended 1 --seed 3"), 0);
-	tu_sif(&r, dbarg, pdirarg, "db", "migrate", NULL);
-	tu_expect(&r, 0, NULL, NULL);
-	tu_sif(&r, dbarg, pdirarg, "vdi-list", "type=suspend", "--minimal", NULL);
-	vdi = strndup(r.out, 36);
-	uarg = tu_strf("uuid=%s", vdi);
-	tu_run_free(&r);
+	tu_pool_make(&pool, dir);
 	tu_sif(&r, "image", "wrap", "--format", "raw", "--libxc", stream, img, NULL);
 	tu_expect(&r, 0, NULL, NULL);
-	tu_sif(&r, dbarg, pdirarg, "vdi-check", uarg, "--image", img, NULL);
+	tu_sif(&r, pool.dbarg, pool.pdirarg, "vdi-check", pool.vdi, "--image", img, NULL);
 	tu_expect(&r, 1, "suspend_image_format=legacy but the image is raw (raw container, "
 	       "XenSavedDomv2 framing); run with --fix", NULL);
-	tu_sif(&r, dbarg, pdirarg, "vdi-check", uarg, "--image", img, "--fix",
+	tu_sif(&r, pool.dbarg, pool.pdirarg, "vdi-check", pool.vdi, "--image", img, "--fix",
 	       NULL);
 	tu_expect(&r, 0, "suspend_image_format was legacy, the image is raw", "");
-	tu_sif(&r, dbarg, pdirarg, "vdi-param-get", uarg,
+	tu_sif(&r, pool.dbarg, pool.pdirarg, "vdi-param-get", pool.vdi,
 	       "param-name=suspend-image-format", NULL);
 	tu_expect(&r, 0, "raw", NULL);
-	tu_sif(&r, dbarg, pdirarg, "vdi-check", uarg, "--image", img, NULL);
+	tu_sif(&r, pool.dbarg, pool.pdirarg, "vdi-check", pool.vdi, "--image", img, NULL);
 	tu_expect(&r, 0, "suspend_image_format=raw agrees with the image", NULL);
 	/* a bare stream never changes the field */
-	tu_sif(&r, dbarg, pdirarg, "vdi-check", uarg, "--image", stream, "--fix",
+	tu_sif(&r, pool.dbarg, pool.pdirarg, "vdi-check", pool.vdi, "--image", stream, "--fix",
 	       NULL);
 	tu_expect(&r, 1, NULL, "a bare libxc v2 stream, not a suspend image");
-	tu_sif(&r, dbarg, pdirarg, "vdi-check", "uuid=00000000-0000-0000-0000-000000000000",
+	tu_sif(&r, pool.dbarg, pool.pdirarg, "vdi-check", "uuid=00000000-0000-0000-0000-000000000000",
 	       "--image", img, NULL);
 	tu_expect(&r, 1, NULL, "no VDI with uuid 00000000-0000-0000-0000-000000000000");
-	tu_sif(&r, dbarg, pdirarg, "vdi-check", uarg, NULL);
+	tu_sif(&r, pool.dbarg, pool.pdirarg, "vdi-check", pool.vdi, NULL);
 	tu_expect(&r, 2, NULL, "missing --image PATH");
-	tu_rmrf(pdir);
-	free(db);
-	free(dbarg);
-	free(pdir);
-	free(pdirarg);
+	tu_pool_free(&pool);
 	free(img);
-	free(vdi);
-	free(uarg);
 }
 
 int main(void)

@@ -14,6 +14,11 @@
  * (a libxc v2 stream, a libxl stream) are recognised too, so the tools can
  * check what `image wrap` takes.
  *
+ * An `xl save` file is read as it is too: its header and domain config
+ * (xl.h), then its libxl v2 stream (format raw, or structured inside ext2:
+ * it restores on the plain path) or, from xl of Xen < 4.6, its libxc v1
+ * stream and qemu record (format legacy).
+ *
  * sif_image_scan() is the one walk of a whole image shared by inspect and
  * verify: every record of the framing (frame.h), the libxc/libxl v2
  * streams inside (v2.h), the libxc v1 stream of legacy images and
@@ -42,6 +47,7 @@
 #include "sif/src.h"
 #include "sif/v2.h"
 #include "sif/xenops.h"
+#include "sif/xl.h"
 
 /* The VDI field suspend_image_format; values as stored. */
 enum sif_image_format {
@@ -62,6 +68,7 @@ enum sif_stream_kind {
 	SIF_STREAM_FRAMED,      /* "XenSavedDomv2-\n" + records */
 	SIF_STREAM_LIBXC_V2,    /* a bare libxc v2 stream */
 	SIF_STREAM_LIBXL_V2,    /* a bare libxl v2 stream */
+	SIF_STREAM_XL,          /* an `xl save` file: xl header + libxl v2 (or libxc v1) */
 };
 
 #define SIF_LEGACY_SIGNATURE "XenSavedDomain\n"
@@ -91,20 +98,30 @@ struct sif_image {
 	uint64_t stream_size;           /* the ext2 file's size, else dev_size */
 	enum sif_stream_kind stream;
 	enum sif_image_format format;   /* UNKNOWN for bare streams */
+	bool xl_v2;                     /* xl save file: a libxl v2 stream follows its header */
 	/* ext2 container details, for inspect */
 	uint32_t ext2_block_size;
 	uint64_t ext2_runs;             /* contiguous runs of the file on the device */
+	uint64_t ext2_holes;            /* sparse holes of the file, read as zeros */
+	uint64_t ext2_hole_bytes;       /* bytes of the file in them */
 };
 
 enum sif_image_open_flags {
 	SIF_IMAGE_NO_KCOPY = 1u << 0,   /* passed to the source (tests) */
+	/*
+	 * Open the container even when the stream has no known signature
+	 * (img->stream is then SIF_STREAM_UNKNOWN): for reading the file's
+	 * bytes as they are, e.g. to check them against the original.
+	 */
+	SIF_IMAGE_ANY_STREAM = 1u << 1,
 };
 
 /*
  * Open path (file or block device) read-only, detect the container and
  * the stream's signature.  Errors: not a suspend image (saying what the
  * first bytes and offset 1080 hold), a corrupt ext2 fs, suspend-image
- * missing, a directory, not regular, with a hole.
+ * missing, a directory, not regular.  Sparse holes in suspend-image read
+ * as zeros (ext2_holes, ext2_hole_bytes say how many).
  */
 int sif_image_open(struct sif_image *img, const char *path, unsigned flags,
 		   struct sif_err *err);
@@ -121,6 +138,9 @@ enum sif_item_kind {
 	SIF_ITEM_LIBXC_V2,      /* a bare libxc v2 stream */
 	SIF_ITEM_LIBXL_V2,      /* a bare libxl v2 stream */
 	SIF_ITEM_UNUSED,        /* device space after End_of_image (raw), not read */
+	SIF_ITEM_XL_HEADER,     /* an xl save file's header and domain config */
+	SIF_ITEM_LIBXL_HEADER,  /* the "LibxlFmt" header of its libxl stream */
+	SIF_ITEM_LIBXL_RECORD,  /* one record of that stream (LIBXC_CONTEXT: with the libxc stream) */
 };
 
 /* What the v1 reader tells about a legacy libxc stream. */
@@ -147,6 +167,12 @@ struct sif_image_item {
 	const struct sif_v2_libxl_summary *libxl; /* Libxl, bare libxl */
 	const struct sif_image_v1_info *v1;     /* Libxc_legacy, legacy v1 */
 	uint64_t payload;           /* qemu and device records: body bytes */
+	/* xl save files */
+	const struct sif_xl_header *xl;         /* SIF_ITEM_XL_HEADER */
+	bool libxl_legacy;          /* SIF_ITEM_LIBXL_HEADER: converted from a legacy stream */
+	uint32_t libxl_type;        /* SIF_ITEM_LIBXL_RECORD: enum sif_v2_libxl_rec */
+	uint32_t emulator_id;       /* EMULATOR_*: 0 unknown, 1 qemu-trad, 2 qemu-upstream */
+	uint64_t xenstore_pairs;    /* EMULATOR_XENSTORE_DATA: key/value pairs */
 };
 
 typedef int (*sif_image_visit_fn)(void *ctx, const struct sif_image_item *it,
@@ -221,8 +247,9 @@ void sif_image_writer_abort(struct sif_image_writer *w);
 /* `sif image wrap`: a whole image from a libxc stream and device records. */
 struct sif_wrap_opts {
 	enum sif_image_format format;   /* raw or structured */
-	const char *libxc_path;         /* a v2 stream (or v1 with libxc_legacy) */
+	const char *libxc_path;         /* a v2 stream (or v1 with libxc_legacy), or an xl save file */
 	bool libxc_legacy;              /* write a Libxc_legacy record */
+	bool libxl_record;              /* xl save file: its libxl stream whole in a Libxl record */
 	const char *qemu_path;          /* optional Qemu_trad body */
 	const char *xenops_vm;          /* optional vm_str */
 	int64_t now;                    /* Xenops time and ext2 stamps; 0 = time(NULL) */

@@ -97,13 +97,28 @@ struct sif_v2_libxl_summary {
 	bool has_libxc;
 	struct sif_v2_summary libxc;
 	uint64_t xenstore_records, xenstore_pairs;
+	uint32_t xenstore_emulator_id;  /* of the last EMULATOR_XENSTORE_DATA */
 	uint64_t emulator_records, emulator_bytes;
 	uint32_t emulator_id;   /* of the last EMULATOR_CONTEXT: 0 unknown, 1 qemu-trad, 2 qemu-upstream */
+	uint64_t checkpoint_records;    /* CHECKPOINT_END and CHECKPOINT_STATE */
 };
 
 /* Called after each record is checked (libxc and libxl records alike). */
 typedef void (*sif_v2_record_fn)(void *ctx, bool libxl, uint32_t type,
 				 uint32_t length, uint64_t offset);
+
+/*
+ * For a consumer that takes what a libxl stream carries (the restore
+ * path): LIBXC_CONTEXT's libxc stream is handed to `libxc`, which must
+ * consume it exactly to its END record (in place of the libxc verifier),
+ * and the bodies of EMULATOR_XENSTORE_DATA and EMULATOR_CONTEXT (after
+ * their emulator header) are given to `emulator_data` piece by piece as
+ * they are read and checked.  Either returning -1 stops the walk.
+ */
+typedef int (*sif_v2_libxc_fn)(void *ctx, struct sif_src *src, struct sif_err *err);
+typedef int (*sif_v2_emulator_fn)(void *ctx, uint32_t type, uint32_t emulator_id,
+				  uint64_t record_offset, uint32_t record_length,
+				  const unsigned char *p, size_t n, struct sif_err *err);
 
 struct sif_v2_opts {
 	/* Read every byte (page data included) rather than skipping what
@@ -111,6 +126,8 @@ struct sif_v2_opts {
 	bool read_all;
 	sif_v2_record_fn on_record;
 	void *ctx;
+	sif_v2_libxc_fn libxc;          /* libxl streams only, optional */
+	sif_v2_emulator_fn emulator_data;       /* libxl streams only, optional */
 };
 
 int sif_v2_verify_libxc(struct sif_src *src, const struct sif_v2_opts *o,

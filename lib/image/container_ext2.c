@@ -8,7 +8,10 @@
  * sif_src whose reads are preads (and kernel copies) on the device at the
  * mapped offsets: large I/O, no per-block library calls, and the
  * filesystem's caches freed before the first byte of the image is read.
- * Offsets in messages are offsets in the file.  Never mounts.
+ * Sparse holes of the file (zero blocks `mke2fs -d` left unallocated)
+ * read as zeros, as the kernel reads them, and a kernel copy writes zeros
+ * for them rather than moving any device block.  Offsets in messages are
+ * offsets in the file.  Never mounts.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -33,7 +36,19 @@ static ssize_t ext2_src_read(struct sif_src *s, void *buf, size_t n, uint64_t at
 	ext2_map_lookup(&e->map, at, &dev, &contig);
 	if (n > contig)
 		n = (size_t)contig;
+	if (dev == EXT2_MAP_HOLE) {
+		memset(buf, 0, n);
+		return (ssize_t)n;
+	}
 	return pread(s->fd, buf, n, (off_t)dev);
+}
+
+/* A hole has no device block to copy: its zeros are written from memory. */
+static ssize_t write_zeros(int out_fd, size_t n)
+{
+	static const unsigned char zeros[64 * 1024];
+
+	return write(out_fd, zeros, n < sizeof(zeros) ? n : sizeof(zeros));
 }
 
 static ssize_t ext2_src_copy(struct sif_src *s, int out_fd, size_t n, uint64_t at)
@@ -46,6 +61,8 @@ static ssize_t ext2_src_copy(struct sif_src *s, int out_fd, size_t n, uint64_t a
 	ext2_map_lookup(&e->map, at, &dev, &contig);
 	if (n > contig)
 		n = (size_t)contig;
+	if (dev == EXT2_MAP_HOLE)
+		return write_zeros(out_fd, n);
 	return sif_fd_kcopy(s->fd, dev, out_fd, n);
 }
 
@@ -185,10 +202,12 @@ static int ext2_open(struct sif_image *img, unsigned src_flags, struct sif_err *
 		sif_errf(err, SIF_ENOMEM, "out of memory");
 		goto out;
 	}
-	if (ext2_map_build(fs, ino, size, &e->map, img->path, err) < 0)
+	if (ext2_map_build(fs, ino, size, true, &e->map, img->path, err) < 0)
 		goto out;
 	img->ext2_block_size = fs->blocksize;
-	img->ext2_runs = e->map.n;
+	img->ext2_runs = e->map.n - e->map.holes;
+	img->ext2_holes = e->map.holes;
+	img->ext2_hole_bytes = e->map.hole_bytes;
 	img->stream_size = size;
 	/* The image fd stays the image's: the source must not close it. */
 	if (sif_src_init(&img->src, &ext2_src_ops, e, img->fd, name,

@@ -12,6 +12,7 @@
 #ifndef SIF_LIB_EXT2_INT_H
 #define SIF_LIB_EXT2_INT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <ext2fs/ext2fs.h>
@@ -23,9 +24,12 @@
 
 struct ext2_run {
 	uint64_t lblk;          /* first file block */
-	uint64_t pblk;          /* its device block */
+	uint64_t pblk;          /* its device block, or EXT2_MAP_HOLE */
 	uint64_t count;         /* blocks */
 };
+
+/* A run of file blocks with no device block: a sparse hole, read as zeros. */
+#define EXT2_MAP_HOLE UINT64_MAX
 
 struct ext2_map {
 	struct ext2_run *run;
@@ -33,19 +37,24 @@ struct ext2_map {
 	uint32_t block_size;
 	uint64_t size;          /* file size in bytes */
 	size_t cursor;          /* last run found, for sequential access */
+	uint64_t holes;         /* hole runs below the size */
+	uint64_t hole_bytes;    /* bytes of the file they cover */
 };
 
 /*
  * Map the first ceil(size / block size) blocks of inode ino.  A block
- * missing in that range (a sparse hole) or outside the filesystem is an
- * error naming `name` and the file offset; blocks past the size are
- * ignored.
+ * outside the filesystem is an error naming `name` and the file offset;
+ * blocks past the size are ignored.  A block missing in that range (a
+ * sparse hole, what `mke2fs -d` makes of a zero block) becomes a hole run
+ * when allow_holes, else it is an error too (the writer's freshly
+ * allocated file has none).
  */
-int ext2_map_build(ext2_filsys fs, ext2_ino_t ino, uint64_t size, struct ext2_map *m,
-		   const char *name, struct sif_err *err);
+int ext2_map_build(ext2_filsys fs, ext2_ino_t ino, uint64_t size, bool allow_holes,
+		   struct ext2_map *m, const char *name, struct sif_err *err);
 /*
- * Find the device byte offset of file offset `off` (< size) and how many
- * bytes from there are contiguous on the device (capped at the file size).
+ * Find the device byte offset of file offset `off` (< size), EXT2_MAP_HOLE
+ * inside a hole, and how many bytes from there are contiguous on the
+ * device or in the hole (capped at the file size).
  */
 void ext2_map_lookup(struct ext2_map *m, uint64_t off, uint64_t *dev_off,
 		     uint64_t *contig);

@@ -18,6 +18,7 @@
 #include "container_int.h"
 #include "base/endian_int.h"
 #include "base/printable_int.h"
+#include "sif/xl.h"
 
 static const struct sif_container_ops *const containers[] = {
 	&sif_container_raw,
@@ -40,6 +41,8 @@ enum sif_stream_kind sif_stream_kind_of(const unsigned char *p, size_t n)
 		return SIF_STREAM_LIBXC_V2;
 	if (n >= 8 && !memcmp(p, "LibxlFmt", 8))
 		return SIF_STREAM_LIBXL_V2;
+	if (n >= SIF_XL_MAGIC_LEN && !memcmp(p, SIF_XL_MAGIC, SIF_XL_MAGIC_LEN))
+		return SIF_STREAM_XL;
 	return SIF_STREAM_UNKNOWN;
 }
 
@@ -78,6 +81,7 @@ const char *sif_stream_kind_name(enum sif_stream_kind k)
 	case SIF_STREAM_FRAMED:   return "framed (XenSavedDomv2)";
 	case SIF_STREAM_LIBXC_V2: return "libxc v2 stream";
 	case SIF_STREAM_LIBXL_V2: return "libxl v2 stream";
+	case SIF_STREAM_XL:       return "xl save file";
 	default:                  return "unknown";
 	}
 }
@@ -126,20 +130,38 @@ static int probe(struct sif_image *img, struct sif_err *err)
 	if ((size_t)n >= CONTAINER_EXT2_MAGIC_AT + 2)
 		return sif_errf(err, SIF_EFORMAT,
 				"%s: not a suspend image: offset 0 holds \"%s\" (expected \"XenSavedDomv2-\\n\", "
-				"\"XenSavedDomain\\n\" or a migration stream header) and offset 1080 holds 0x%04x "
+				"\"XenSavedDomain\\n\", an xl save file or a migration stream header) and offset 1080 holds 0x%04x "
 				"(not the ext2 magic 0xef53)", img->path, shown,
 				get_le16(head + CONTAINER_EXT2_MAGIC_AT));
 	return sif_errf(err, SIF_EFORMAT,
 			"%s: not a suspend image: %zd bytes starting \"%s\" (expected \"XenSavedDomv2-\\n\", "
-			"\"XenSavedDomain\\n\", a migration stream header or an ext2 filesystem)",
+			"\"XenSavedDomain\\n\", an xl save file, a migration stream header or an ext2 filesystem)",
 			img->path, n, shown);
 }
 
+/*
+ * An xl save file's format is that of the stream after its header: a
+ * libxl v2 stream restores on the plain path (raw, or structured inside
+ * ext2), a libxc v1 one (xl of Xen < 4.6) on the legacy path.
+ */
+static int xl_format(struct sif_image *img, const unsigned char *p, size_t n,
+		     struct sif_err *err)
+{
+	struct sif_xl_header h;
+
+	if (sif_xl_header_check(p, n, img->src.name, 0, &h, err) < 0)
+		return -1;
+	img->xl_v2 = h.v2;
+	img->format = !h.v2 ? SIF_IMAGE_LEGACY : img->container_kind == SIF_CONTAINER_EXT2 ?
+		      SIF_IMAGE_STRUCTURED : SIF_IMAGE_RAW;
+	return 0;
+}
+
 /* The stream's own signature, read without consuming it. */
-static int stream_signature(struct sif_image *img, struct sif_err *err)
+static int stream_signature(struct sif_image *img, bool any, struct sif_err *err)
 {
 	const unsigned char *p;
-	size_t n = 16;
+	size_t n = SIF_XL_HEADER_LEN;   /* the longest signature to look at */
 	char shown[80];
 
 	if (sif_src_remaining(&img->src) < n)
@@ -147,13 +169,15 @@ static int stream_signature(struct sif_image *img, struct sif_err *err)
 	if (n && sif_src_peek(&img->src, n, &p, "image signature", err) < 0)
 		return -1;
 	img->stream = n ? sif_stream_kind_of(p, n) : SIF_STREAM_UNKNOWN;
-	if (img->stream == SIF_STREAM_UNKNOWN) {
-		sif_printable(p, n, shown, sizeof(shown));
+	if (img->stream == SIF_STREAM_UNKNOWN && !any) {
+		sif_printable(p, n < 16 ? n : 16, shown, sizeof(shown));
 		return sif_errf(err, SIF_EFORMAT,
 				"%s: offset 0: expected the signature \"XenSavedDomv2-\\n\" or "
 				"\"XenSavedDomain\\n\", found \"%s\"%s", img->src.name, shown,
 				n ? "" : " (an empty file)");
 	}
+	if (img->stream == SIF_STREAM_XL)
+		return xl_format(img, p, n, err);
 	if (img->stream == SIF_STREAM_LEGACY)
 		img->format = SIF_IMAGE_LEGACY;
 	else if (img->stream == SIF_STREAM_FRAMED)
@@ -181,7 +205,7 @@ int sif_image_open(struct sif_image *img, const char *path, unsigned flags,
 		img->container = NULL;
 		goto out;
 	}
-	if (stream_signature(img, err) < 0)
+	if (stream_signature(img, flags & SIF_IMAGE_ANY_STREAM, err) < 0)
 		goto out;
 	rc = 0;
 out:

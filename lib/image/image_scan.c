@@ -1,7 +1,7 @@
 /*
  * The walk of a whole suspend image that `inspect` and `verify` share
  * (sif_image_scan, see sif/image.h): one function per stream kind
- * (framed, legacy, bare v2), one handler per framing record type, each
+ * (framed, legacy, bare v2, xl save file), one handler per framing record type, each
  * consuming its body with the shared readers (the v2 verifier, the v1
  * reader, the Xenops parser) and reporting an item to the visitor.  The
  * end of the image is checked too: on an ext2 file or a bare stream file
@@ -243,7 +243,8 @@ static int image_end(struct scan *sc, const char *after)
 	if (left == 0 || left == SIF_SRC_SIZE_UNKNOWN)
 		return 0;
 	if (sc->img->container_kind == SIF_CONTAINER_RAW &&
-	    (sc->img->stream == SIF_STREAM_FRAMED || sc->img->stream == SIF_STREAM_LEGACY)) {
+	    (sc->img->stream == SIF_STREAM_FRAMED || sc->img->stream == SIF_STREAM_LEGACY ||
+	     sc->img->stream == SIF_STREAM_XL)) {
 		/* A VDI is larger than the image written on it. */
 		sc->sum->unused_bytes = left;
 		it.offset = sc->s->pos;
@@ -256,6 +257,42 @@ static int image_end(struct scan *sc, const char *after)
 }
 
 /* --- per stream kind ----------------------------------------------------- */
+
+/*
+ * A v1 stream to its end, then for an HVM guest the qemu record in the
+ * wrapper's own framing: xenopsd's "QemuDeviceModelRecord\n" with a
+ * big-endian length (legacy images), or libxl's "DeviceModelRecord0002"
+ * with a little-endian one (xl of Xen < 4.6).
+ */
+static int v1_then_qemu(struct scan *sc, const char *wrapper, bool xenopsd)
+{
+	struct sif_image_v1_info vi;
+	struct sif_image_item it = { .kind = SIF_ITEM_LIBXC_V1, .v1 = &vi, .offset = sc->s->pos };
+	uint64_t at;
+	uint32_t len;
+
+	if (v1_stream(sc, &vi) < 0)
+		return -1;
+	it.length = sc->s->pos - it.offset;
+	if (visit(sc, &it) < 0)
+		return -1;
+	if (!vi.hvm)
+		return image_end(sc, "the PV guest's libxc stream");
+	if (sif_src_remaining(sc->s) == 0)
+		return sif_errf(sc->err, SIF_EFORMAT,
+				"%s: offset %llu: the HVM guest's %s ends after its libxc stream: "
+				"expected \"%s\" and the device model state", sc->s->name,
+				(unsigned long long)sc->s->pos, wrapper,
+				xenopsd ? "QemuDeviceModelRecord\\n" : SIF_LIBXC_QEMU_SIGNATURE);
+	at = sc->s->pos;
+	if ((xenopsd ? sif_legacy_qemu_header(sc->s, &len, sc->err) :
+	     libxc_qemu_header(sc->s, &len, sc->err)) < 0 ||
+	    qemu_body(sc, xenopsd ? SIF_ITEM_LEGACY_QEMU : SIF_ITEM_LIBXC_QEMU, at,
+		      (xenopsd ? SIF_LEGACY_QEMU_SIGNATURE_LEN : SIF_LIBXC_QEMU_SIGNATURE_LEN) + 4,
+		      len) < 0)
+		return -1;
+	return image_end(sc, "the qemu record");
+}
 
 static int signature_item(struct scan *sc, uint64_t len)
 {
@@ -286,32 +323,96 @@ static int scan_framed(struct scan *sc)
 static int scan_legacy(struct scan *sc)
 {
 	unsigned char sig[SIF_LEGACY_SIGNATURE_LEN];
-	struct sif_image_v1_info vi;
-	struct sif_image_item it = { .kind = SIF_ITEM_LIBXC_V1, .v1 = &vi };
-	uint64_t at;
-	uint32_t len;
 
 	if (sif_src_read_exact(sc->s, sig, sizeof(sig), "image signature", sc->err) < 0 ||
 	    signature_item(sc, sizeof(sig)) < 0)
 		return -1;
-	it.offset = sc->s->pos;
-	if (v1_stream(sc, &vi) < 0)
+	return v1_then_qemu(sc, "image", true);
+}
+
+/* --- xl save files ---------------------------------------------------------- */
+
+/* The libxl records as the verifier meets them, one item each. */
+struct xl_walk {
+	struct scan *sc;
+	const struct sif_v2_libxl_summary *sum;
+	uint64_t header_at, pairs_seen;
+	bool header_done;
+	int rc;
+};
+
+static void xl_record_item(void *ctx, bool libxl, uint32_t type, uint32_t length,
+			   uint64_t offset)
+{
+	struct xl_walk *x = ctx;
+	struct sif_image_item it = { .kind = SIF_ITEM_LIBXL_RECORD, .offset = offset,
+				     .libxl_type = type };
+
+	if (!libxl || x->rc)
+		return;
+	if (!x->header_done) {
+		struct sif_image_item h = { .kind = SIF_ITEM_LIBXL_HEADER, .offset = x->header_at,
+					    .length = SIF_V2_LIBXL_HDR_LEN,
+					    .libxl_legacy = x->sum->legacy };
+
+		x->header_done = true;
+		if ((x->rc = visit(x->sc, &h)) < 0)
+			return;
+	}
+	it.length = x->sc->s->pos - offset;
+	switch (type) {
+	case SIF_V2_LIBXL_LIBXC_CONTEXT:
+		it.libxc = &x->sum->libxc;
+		break;
+	case SIF_V2_LIBXL_EMULATOR_XENSTORE_DATA:
+		it.emulator_id = x->sum->xenstore_emulator_id;
+		it.xenstore_pairs = x->sum->xenstore_pairs - x->pairs_seen;
+		it.payload = length - 8;
+		x->pairs_seen = x->sum->xenstore_pairs;
+		break;
+	case SIF_V2_LIBXL_EMULATOR_CONTEXT:
+		it.emulator_id = x->sum->emulator_id;
+		it.payload = length - 8;
+		break;
+	case SIF_V2_LIBXL_CHECKPOINT_STATE:
+		it.payload = length;
+		break;
+	default:
+		break;
+	}
+	x->rc = visit(x->sc, &it);
+}
+
+static int xl_libxl(struct scan *sc)
+{
+	struct sif_v2_libxl_summary xl;
+	struct xl_walk x = { .sc = sc, .sum = &xl, .header_at = sc->s->pos };
+	struct sif_v2_opts vo = { .read_all = sc->o->read_all, .on_record = xl_record_item,
+				  .ctx = &x };
+
+	if (sif_v2_verify_libxl(sc->s, &vo, &xl, sc->err) < 0 || x.rc < 0)
 		return -1;
+	sc->sum->hvm = xl.has_libxc && xl.libxc.guest_type == SIF_V2_GUEST_HVM;
+	return image_end(sc, "the libxl stream's END record");
+}
+
+
+static int scan_xl(struct scan *sc)
+{
+	struct sif_xl_header h;
+	struct sif_image_item it = { .kind = SIF_ITEM_XL_HEADER, .offset = sc->s->pos, .xl = &h };
+	int rc = -1;
+
+	if (sif_xl_header_read(sc->s, &h, sc->err) < 0)
+		goto out;
 	it.length = sc->s->pos - it.offset;
 	if (visit(sc, &it) < 0)
-		return -1;
-	if (!vi.hvm)
-		return image_end(sc, "the PV guest's libxc stream");
-	if (sif_src_remaining(sc->s) == 0)
-		return sif_errf(sc->err, SIF_EFORMAT,
-				"%s: offset %llu: the HVM guest's image ends after its libxc stream: "
-				"expected \"QemuDeviceModelRecord\\n\" and the device model state",
-				sc->s->name, (unsigned long long)sc->s->pos);
-	at = sc->s->pos;
-	if (sif_legacy_qemu_header(sc->s, &len, sc->err) < 0 ||
-	    qemu_body(sc, SIF_ITEM_LEGACY_QEMU, at, SIF_LEGACY_QEMU_SIGNATURE_LEN + 4, len) < 0)
-		return -1;
-	return image_end(sc, "the qemu record");
+		goto out;
+	sc->sum->needs_legacy_restore = !h.v2;
+	rc = h.v2 ? xl_libxl(sc) : v1_then_qemu(sc, "xl save file", false);
+out:
+	sif_xl_header_free(&h);
+	return rc;
 }
 
 static int scan_bare(struct scan *sc)
@@ -361,6 +462,8 @@ int sif_image_scan(struct sif_image *img, const struct sif_image_scan_opts *o,
 	case SIF_STREAM_LIBXC_V2:
 	case SIF_STREAM_LIBXL_V2:
 		return scan_bare(&sc);
+	case SIF_STREAM_XL:
+		return scan_xl(&sc);
 	default:
 		return sif_errf(err, SIF_EFORMAT, "%s: not a suspend image", img->path);
 	}

@@ -130,7 +130,7 @@ static int ext2_sink_open(struct sif_image_writer *w, struct sif_err *err)
 	}
 	if (ext2_mkfs(fs_path, &mo, &w->fs, &w->ino, err) < 0)
 		return -1;
-	if (ext2_map_build(w->fs, w->ino, w->o.max_bytes, &w->map, w->path, err) < 0)
+	if (ext2_map_build(w->fs, w->ino, w->o.max_bytes, false, &w->map, w->path, err) < 0)
 		return -1;
 	w->cap = w->o.max_bytes;
 	return 0;

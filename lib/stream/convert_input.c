@@ -11,20 +11,9 @@
 #include "sif/convert.h"
 #include "sif/frame.h"
 #include "sif/io.h"
+#include "sif/xl.h"
+#include "base/endian_int.h"
 #include "convert_internal.h"
-
-static const char xl_magic[32] = "Xen saved domain, xl format\n \0 \r";
-
-static uint32_t be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint32_t le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
 
 static int fmt_err(struct sif_src *s, uint64_t at, struct sif_err *err,
 		   const char *what)
@@ -49,7 +38,7 @@ static int detect_input(struct sif_src *s, enum sif_convert_input *kind,
 		*kind = SIF_CONVERT_IN_FRAMED;
 		return 0;
 	}
-	if (!memcmp(p, xl_magic, 15)) {
+	if (!memcmp(p, SIF_XL_MAGIC, 15)) {
 		*kind = SIF_CONVERT_IN_XL;
 		return 0;
 	}
@@ -57,38 +46,32 @@ static int detect_input(struct sif_src *s, enum sif_convert_input *kind,
 	return 0;
 }
 
-/* xl header: magic, {byteorder, mandatory, optional, optlen}, optdata. */
+/*
+ * An xl save file's header and domain config (read and checked by xl.h's
+ * reader), copied through as the script's --xl does; in the libxl format
+ * its mandatory flags say that a libxl v2 stream follows.
+ */
 static int copy_xl_header(struct conv *c, struct sif_err *err)
 {
-	struct sif_src *s = c->src;
-	unsigned char h[48];
-	uint64_t at = s->pos;
-	uint32_t mflags, optlen;
+	struct sif_xl_header h;
+	int rc = -1;
 
-	if (sif_src_read_exact(s, h, sizeof(h), "xl header", err) < 0)
-		return -1;
-	if (memcmp(h, xl_magic, 32))
-		return fmt_err(s, at, err, "expected the xl header \"Xen saved domain, xl format\"");
-	if (le32(h + 32) != 0x01020304)
-		return sif_errf(err, SIF_EFORMAT,
-				"%s: offset %llu: xl header byte order 0x%08x: expected 0x01020304",
-				s->name, (unsigned long long)at + 32, le32(h + 32));
-	mflags = le32(h + 36);
-	optlen = le32(h + 44);
-	if (optlen > SIF_V1_MAX_TOOLSTACK)
-		return sif_errf(err, SIF_EFORMAT,
-				"%s: offset %llu: xl header option data of %u bytes exceeds %u",
-				s->name, (unsigned long long)at + 44, optlen, SIF_V1_MAX_TOOLSTACK);
+	if (sif_xl_header_read(c->src, &h, err) < 0)
+		goto out;
+	if (h.v2) {
+		fmt_err(c->src, h.offset + 36, err, "the xl save file's flags say a libxl v2 stream "
+			"follows: nothing to convert");
+		goto out;
+	}
 	if (c->opts->format == SIF_CONVERT_LIBXL)
-		mflags |= 2; /* XL_MANDATORY_FLAG_STREAMV2 */
-	h[36] = (unsigned char)mflags;
-	h[37] = (unsigned char)(mflags >> 8);
-	h[38] = (unsigned char)(mflags >> 16);
-	h[39] = (unsigned char)(mflags >> 24);
-	if (v2_put(c->out, h, sizeof(h), err) < 0 || v2_flush(c->out, err) < 0)
-		return -1;
-	c->out->bytes += optlen;
-	return c->out->sink->copy(c->out->sink->ctx, s, optlen, "xl header option data", err);
+		put_le32(h.raw + 36, h.mandatory | SIF_XL_FLAG_STREAMV2);
+	if (v2_put(c->out, h.raw, sizeof(h.raw), err) < 0 ||
+	    (h.optlen && v2_put(c->out, h.optdata, h.optlen, err) < 0))
+		goto out;
+	rc = 0;
+out:
+	sif_xl_header_free(&h);
+	return rc;
 }
 
 /* A legacy image's HVM qemu record: "QemuDeviceModelRecord\n", BE u32, data. */
@@ -104,7 +87,7 @@ static int legacy_qemu(struct conv *c, struct sif_err *err)
 		return -1;
 	if (memcmp(h, LEGACY_QEMU_SIG, 22))
 		return fmt_err(s, at, err, "expected \"QemuDeviceModelRecord\\n\" after the HVM stream");
-	len = be32(h + 22);
+	len = get_be32(h + 22);
 	if (len > SIF_V1_MAX_QEMU)
 		return sif_errf(err, SIF_EFORMAT,
 				"%s: offset %llu: qemu record length %u exceeds the limit of %u bytes",
@@ -138,7 +121,7 @@ static int skip_v1_qemu(struct conv *c, struct sif_err *err)
 	at = s->pos;
 	if (sif_src_read_exact(s, h, 4, "qemu record length", err) < 0)
 		return -1;
-	len = le32(h);
+	len = get_le32(h);
 	if (len > SIF_V1_MAX_QEMU)
 		return sif_errf(err, SIF_EFORMAT,
 				"%s: offset %llu: qemu record length %u exceeds the limit of %u bytes",

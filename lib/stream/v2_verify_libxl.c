@@ -7,7 +7,9 @@
  * EMULATOR_XENSTORE_DATA is checked as libxl-migration-stream.pandoc says
  * (NUL-terminated key/value strings, an even number of them), streaming,
  * where Python 3's verify-stream-v2 compares bytes with a str and rejects
- * every such record.
+ * every such record.  A consumer may take the libxc stream and the
+ * emulator bodies on the way (sif_v2_opts.libxc, .emulator_data): the
+ * checks are the same.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -56,8 +58,14 @@ static int xl_libxc_context(struct xl *x)
 	if (x->sum->has_libxc)
 		return xrec_fail(x, "a second libxc stream in one libxl stream");
 	/* The record itself is done; its padding is nil; the stream follows. */
-	if (sif_v2_verify_libxc(x->s, x->o, &x->sum->libxc, x->err) < 0)
+	if (x->o->libxc) {
+		x->sum->libxc.offset = x->s->pos;
+		if (x->o->libxc(x->o->ctx, x->s, x->err) < 0)
+			return -1;
+		x->sum->libxc.length = x->s->pos - x->sum->libxc.offset;
+	} else if (sif_v2_verify_libxc(x->s, x->o, &x->sum->libxc, x->err) < 0) {
 		return -1;
+	}
 	x->sum->has_libxc = true;
 	return 0;
 }
@@ -78,6 +86,14 @@ static int emulator_header(struct xl *x, uint32_t *id)
 	return 0;
 }
 
+/* A piece of an emulator record's body, to the consumer if there is one. */
+static int emulator_piece(struct xl *x, uint32_t id, const unsigned char *p, size_t n)
+{
+	if (!x->o->emulator_data)
+		return 0;
+	return x->o->emulator_data(x->o->ctx, x->type, id, x->rec_off, x->len, p, n, x->err);
+}
+
 static int xl_xenstore_data(struct xl *x)
 {
 	uint64_t left, nuls = 0;
@@ -96,7 +112,8 @@ static int xl_xenstore_data(struct xl *x)
 		for (i = 0; i < n; i++)
 			nuls += p[i] == 0;
 		last = p[n - 1];
-		if (sif_src_skip(x->s, n, "xenstore data", x->err) < 0)
+		if (emulator_piece(x, id, p, n) < 0 ||
+		    sif_src_skip(x->s, n, "xenstore data", x->err) < 0)
 			return -1;
 		left -= n;
 	}
@@ -107,6 +124,7 @@ static int xl_xenstore_data(struct xl *x)
 				 (unsigned long long)nuls);
 	x->sum->xenstore_records++;
 	x->sum->xenstore_pairs += nuls / 2;
+	x->sum->xenstore_emulator_id = id;
 	return 0;
 }
 
@@ -119,11 +137,30 @@ static int xl_emulator_context(struct xl *x)
 	x->sum->emulator_records++;
 	x->sum->emulator_bytes += x->len - 8;
 	x->sum->emulator_id = id;
-	return src_consume(x->s, x->len - 8, x->o->read_all, "emulator context", x->err);
+	if (!x->o->emulator_data)
+		return src_consume(x->s, x->len - 8, x->o->read_all, "emulator context", x->err);
+	for (uint64_t left = x->len - 8; left;) {
+		size_t n = left < SIF_SRC_WINDOW ? (size_t)left : SIF_SRC_WINDOW;
+		const unsigned char *p;
+
+		if (sif_src_peek(x->s, n, &p, "emulator context", x->err) < 0 ||
+		    emulator_piece(x, id, p, n) < 0 ||
+		    sif_src_skip(x->s, n, "emulator context", x->err) < 0)
+			return -1;
+		left -= n;
+	}
+	return 0;
+}
+
+static int xl_checkpoint_end(struct xl *x)
+{
+	x->sum->checkpoint_records++;
+	return xl_empty(x);
 }
 
 static int xl_checkpoint_state(struct xl *x)
 {
+	x->sum->checkpoint_records++;
 	if (!x->len)
 		return xrec_fail(x, "expected a non-empty checkpoint state");
 	return src_consume(x->s, x->len, x->o->read_all, "checkpoint state", x->err);
@@ -137,7 +174,7 @@ static const struct {
 	[SIF_V2_LIBXL_LIBXC_CONTEXT] = { "LIBXC_CONTEXT", xl_libxc_context },
 	[SIF_V2_LIBXL_EMULATOR_XENSTORE_DATA] = { "EMULATOR_XENSTORE_DATA", xl_xenstore_data },
 	[SIF_V2_LIBXL_EMULATOR_CONTEXT] = { "EMULATOR_CONTEXT", xl_emulator_context },
-	[SIF_V2_LIBXL_CHECKPOINT_END] = { "CHECKPOINT_END", xl_empty },
+	[SIF_V2_LIBXL_CHECKPOINT_END] = { "CHECKPOINT_END", xl_checkpoint_end },
 	[SIF_V2_LIBXL_CHECKPOINT_STATE] = { "CHECKPOINT_STATE", xl_checkpoint_state },
 };
 

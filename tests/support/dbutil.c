@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "dbutil.h"
+#include "expect.h"
 #include "testutil.h"
 
 long tu_db_count(struct sif_db *db, const char *sql)
@@ -60,4 +61,35 @@ void tu_copy_file(const char *from, const char *to)
 	if (!data || tu_write_file(to, data, len) < 0)
 		fail_msg("copying %s to %s", from, to);
 	free(data);
+}
+
+void tu_pool_make(struct tu_pool *p, const char *dir)
+{
+	struct run_result r;
+
+	p->db = tu_strf("%s/pool.db", dir);
+	p->dbarg = tu_strf("--db=%s", p->db);
+	p->pdir = tu_plugin_dir((const char *[]){ "suspend_image_format", NULL });
+	p->pdirarg = tu_strf("--plugin-dir=%s", p->pdir);
+	if (tu_gen_pool(p->db, "--vms 2 --vdis 4 --suspended 1 --seed 3") != 0)
+		fail_msg("gen_pool %s", p->db);
+	tu_sif(&r, p->dbarg, p->pdirarg, "db", "migrate", NULL);
+	tu_expect(&r, 0, NULL, NULL);
+	tu_sif(&r, p->dbarg, p->pdirarg, "vm-list", "power-state=Suspended", "--minimal", NULL);
+	p->vm = tu_strf("uuid=%.36s", r.out);
+	tu_run_free(&r);
+	tu_sif(&r, p->dbarg, p->pdirarg, "vdi-list", "type=suspend", "--minimal", NULL);
+	p->vdi = tu_strf("uuid=%.36s", r.out);
+	tu_run_free(&r);
+}
+
+void tu_pool_free(struct tu_pool *p)
+{
+	tu_rmrf(p->pdir);
+	free(p->db);
+	free(p->dbarg);
+	free(p->pdir);
+	free(p->pdirarg);
+	free(p->vm);
+	free(p->vdi);
 }

@@ -5,7 +5,9 @@
  * prints it, Qemu_trad, End_of_image), then for the ext2 kinds the
  * container: libsif's image writer (ext2tool=sif, fast) or the real
  * e2fsprogs tools (ext2tool=e2fsprogs: mke2fs -t ext2, then debugfs
- * `write`), so the reader is also checked against images it did not make.
+ * `write`; sparse / sparse1k: mke2fs -d, which leaves every zero block a
+ * hole, with 4 KiB or 1 KiB blocks), so the reader is also checked against
+ * images it did not make.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -126,6 +128,20 @@ static int put_data(int fd, uint64_t seed, uint64_t n)
 	return 0;
 }
 
+static int put_zeros(int fd, uint64_t n)
+{
+	static const unsigned char z[4096];
+
+	while (n) {
+		size_t k = n < sizeof(z) ? (size_t)n : sizeof(z);
+
+		if (write_all(fd, z, k) < 0)
+			return -1;
+		n -= k;
+	}
+	return 0;
+}
+
 struct shift {
 	const struct imggen_opts *o;
 	uint64_t by;
@@ -175,6 +191,8 @@ static int inner_stream(const char *path, const struct imggen_opts *o, bool lega
 			v1.qemu = true;
 		if (legacy_image && o->qemu_bytes)
 			v1.qemu_len = o->qemu_bytes;
+		if (o->qemu_zero)
+			v1.qemu_zero = true;
 		if (o->mark) {
 			v1.mark = shifted_mark;
 			v1.mark_ctx = &sh;
@@ -229,7 +247,8 @@ static int framed(int fd, const char *inner, const struct imggen_opts *o,
 	    write_all(fd, x, xlen) < 0 || header(fd, type, 0) < 0 || copy_file(fd, inner) < 0)
 		goto out;
 	if (o->qemu_bytes && (header(fd, 0xf00, o->qemu_bytes) < 0 ||
-			      put_data(fd, o->v2.seed + 0xf00, o->qemu_bytes) < 0))
+			      (o->qemu_zero ? put_zeros(fd, o->qemu_bytes) :
+			       put_data(fd, o->v2.seed + 0xf00, o->qemu_bytes)) < 0))
 		goto out;
 	if (header(fd, 0xffff, 0) < 0)
 		goto out;
@@ -319,6 +338,38 @@ static int e2fs_ext2(const char *out, const char *stream)
 	return run((char *[]){ "debugfs", "-w", "-R", req, (char *)out, NULL });
 }
 
+int imggen_ext2_sparse(const char *out, const char *stream, unsigned block_size)
+{
+	char *d = NULL, *f = NULL, size[32], bs[16];
+	struct stat st;
+	int rc = -1;
+
+	if (stat(stream, &st) < 0)
+		return fail("stat", stream);
+	if (asprintf(&d, "%s.d.tmp", out) < 0 || asprintf(&f, "%s/suspend-image", d) < 0)
+		goto out;
+	if (mkdir(d, 0700) < 0 || rename(stream, f) < 0) {
+		fail("preparing", d);
+		goto out;
+	}
+	snprintf(size, sizeof(size), "%lluk",
+		 (unsigned long long)(st.st_size / 1024 + st.st_size / 1024 / 64 + 4096));
+	snprintf(bs, sizeof(bs), "%u", block_size);
+	unlink(out);
+	rc = run((char *[]){ "mke2fs", "-q", "-F", "-t", "ext2", "-b", bs, "-m", "0",
+			     "-U", "2b3b7a2c-4d1e-4e5f-9a0b-1c2d3e4f5a6b",
+			     "-E", "hash_seed=2b3b7a2c-4d1e-4e5f-9a0b-1c2d3e4f5a6b",
+			     "-d", d, (char *)out, size, NULL });
+	if (rename(f, stream) < 0 && rc == 0)
+		rc = fail("rename", f);
+out:
+	if (d)
+		rmdir(d);
+	free(d);
+	free(f);
+	return rc;
+}
+
 int imggen_write(const char *path, const struct imggen_opts *o, struct imggen_result *res)
 {
 	struct imggen_result local;
@@ -351,8 +402,15 @@ int imggen_write(const char *path, const struct imggen_opts *o, struct imggen_re
 	if (ext2) {
 		const char *tool = getenv("IMGGEN_EXT2TOOL");
 
-		if (tool && !strcmp(tool, "e2fsprogs") ? e2fs_ext2(path, stream) < 0 :
-		    imggen_ext2(path, stream, o->kind == IMGGEN_LEGACY) < 0)
+		int made;
+
+		if (tool && !strcmp(tool, "e2fsprogs"))
+			made = e2fs_ext2(path, stream);
+		else if (tool && !strncmp(tool, "sparse", 6))
+			made = imggen_ext2_sparse(path, stream, strcmp(tool, "sparse1k") ? 4096 : 1024);
+		else
+			made = imggen_ext2(path, stream, o->kind == IMGGEN_LEGACY);
+		if (made < 0)
 			goto out;
 	}
 	rc = 0;
@@ -390,6 +448,10 @@ int imggen_set(struct imggen_opts *o, const char *kv)
 	}
 	if (!strncmp(kv, "vm_str=", 7)) {
 		o->vm_str = eq + 1;
+		return 0;
+	}
+	if (!strncmp(kv, "qemu_zero=", 10)) {
+		o->qemu_zero = strtoul(eq + 1, NULL, 0) != 0;
 		return 0;
 	}
 	if (!strncmp(kv, "qemu_bytes=", 11)) {

@@ -118,11 +118,33 @@ static void mark(struct gen *g, const char *what)
 		g->o->mark(g->o->mark_ctx, g->off, what);
 }
 
+static void put_zeros(struct gen *g, size_t n)
+{
+	static const unsigned char z[4096];
+
+	while (n) {
+		size_t k = n < sizeof(z) ? n : sizeof(z);
+
+		put(g, z, k);
+		n -= k;
+	}
+}
+
+static bool zero_page(const struct v1gen_opts *o, uint64_t pfn)
+{
+	return pfn >= o->pages / 3 && pfn - o->pages / 3 < o->zero_pages;
+}
+
 static void put_page(struct gen *g, uint64_t pfn, unsigned round)
 {
 	uint64_t h = pfn * 0x100000001b3ull ^ round ^ g->o->seed;
 	size_t at = (size_t)(splitmix(&h) % (POOL - SIF_V1_PAGE_SIZE + 1)) & ~(size_t)7;
 
+	if (zero_page(g->o, pfn)) {
+		put_zeros(g, SIF_V1_PAGE_SIZE);
+		g->res->page_bytes += SIF_V1_PAGE_SIZE;
+		return;
+	}
 	put64(g, pfn);
 	put64(g, round);
 	put(g, g->pool + at + 16, SIF_V1_PAGE_SIZE - 16);
@@ -473,7 +495,10 @@ int v1gen_write(int fd, const struct v1gen_opts *opts, struct v1gen_result *res)
 			mark(&g, "legacy qemu record");
 			put(&g, "QemuDeviceModelRecord\n", 22);
 			put_be32(&g, qemu_len(&o));
-			put_random(&g, qemu_len(&o));
+			if (o.qemu_zero)
+				put_zeros(&g, qemu_len(&o));
+			else
+				put_random(&g, qemu_len(&o));
 		} else {
 			qemu_v1(&g);
 		}
@@ -566,6 +591,8 @@ int v1gen_set(struct v1gen_opts *o, const char *kv)
 	else if (KEY("hvm_ctx_len")) o->hvm_ctx_len = (uint32_t)v;
 	else if (KEY("qemu")) o->qemu = v != 0;
 	else if (KEY("qemu_len")) o->qemu_len = (uint32_t)v;
+	else if (KEY("qemu_zero")) o->qemu_zero = v != 0;
+	else if (KEY("zero_pages")) o->zero_pages = v;
 	else if (KEY("seed")) o->seed = v;
 	else
 		return -1;

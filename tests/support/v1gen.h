@@ -52,6 +52,8 @@ struct v1gen_opts {
 	uint32_t hvm_ctx_len;       /* HVM context bytes (0: 1024) */
 	bool qemu;                  /* HVM: a qemu record after the stream */
 	uint32_t qemu_len;          /* its data bytes (0: 4096) */
+	bool qemu_zero;             /* its data all zeros (a sparse hole in ext2) */
+	uint64_t zero_pages;        /* pages of pfns [pages/3, pages/3 + N) all zeros */
 	enum v1gen_wrap wrap;
 	uint64_t seed;
 	/* Called with the output offset at each chunk and tail item. */

@@ -208,14 +208,20 @@ static void headers(struct out *w)
 	le32(w, 17);
 }
 
-static void pv_static(struct out *w, uint64_t p2m_size)
+static void pv_info(struct out *w)
+{
+	unsigned width = w->o->guest == V2GEN_PV32 ? 4 : 8;
+
+	rec(w, 2, 8, "X86_PV_INFO");
+	put(w, (unsigned char[]){ (unsigned char)width, width == 8 ? 4 : 3, 0, 0, 0, 0, 0, 0 }, 8);
+}
+
+static void p2m_frames(struct out *w, uint64_t p2m_size)
 {
 	unsigned width = w->o->guest == V2GEN_PV32 ? 4 : 8;
 	uint64_t fpp = PAGE / width, frames = (p2m_size - 1) / fpp + 1, i;
 	uint32_t len = (uint32_t)(8 + frames * 8);
 
-	rec(w, 2, 8, "X86_PV_INFO");
-	put(w, (unsigned char[]){ (unsigned char)width, width == 8 ? 4 : 3, 0, 0, 0, 0, 0, 0 }, 8);
 	rec(w, 3, len, "X86_PV_P2M_FRAMES");
 	le32(w, 0);
 	le32(w, (uint32_t)(p2m_size - 1));
@@ -248,9 +254,14 @@ static void page_data(struct out *w, uint64_t npfns)
 		le32(w, 0);
 		for (pfn = start; pfn < end; pfn++)
 			le64(w, (uint64_t)pfn_type(o, pfn) << 60 | pfn);
-		for (pfn = start; pfn < end; pfn++)
-			if (has_data(pfn_type(o, pfn)))
+		for (pfn = start; pfn < end; pfn++) {
+			if (!has_data(pfn_type(o, pfn)))
+				continue;
+			if (pfn >= o->pages / 3 && pfn - o->pages / 3 < o->zero_pages)
+				put_zero(w, PAGE);
+			else
 				put_data(w, 0x1000000000ULL + pfn, PAGE);
+		}
 	}
 }
 
@@ -269,6 +280,13 @@ static void tsc(struct out *w)
 static void hvm_tail(struct out *w)
 {
 	uint32_t len = 8 + 24 + w->o->vcpus * (8 + HVM_CPU_BYTES) + 8;
+	/* write_hvm_params's list in 4.17, each with a non-zero value */
+	static const uint64_t params[][2] = {
+		{ 1, 0xfeffc }, { 5, 0xfeff0 }, { 6, 0xfeff1 }, { 27, 0xfeff5 }, { 28, 0xfeff6 },
+		{ 29, 0xfeff7 }, { 37, 0x8000000feffa000ULL }, { 17, 0xfeff3 }, { 19, 1 },
+		{ 9, 0x1f }, { 12, 0xfeffd000 }, { 34, 0xfeff8010 }, { 32, 0xfeff2 }, { 33, 8 },
+		{ 36, 8 }, { 38, 0x8000000 },
+	};
 	unsigned i;
 
 	rec(w, 9, len, "HVM_CONTEXT");
@@ -282,6 +300,16 @@ static void hvm_tail(struct out *w)
 	}
 	put_zero(w, 8);                                     /* END descriptor */
 	pad(w, len);
+	if (w->o->xen417) {
+		rec(w, 0xa, 8 + 16 * (uint32_t)(sizeof(params) / sizeof(params[0])), "HVM_PARAMS");
+		le32(w, (uint32_t)(sizeof(params) / sizeof(params[0])));
+		le32(w, 0);
+		for (i = 0; i < sizeof(params) / sizeof(params[0]); i++) {
+			le64(w, params[i][0]);
+			le64(w, params[i][1]);
+		}
+		return;
+	}
 	rec(w, 0xa, 8 + 3 * 16, "HVM_PARAMS");
 	le32(w, 3);
 	le32(w, 0);
@@ -293,21 +321,31 @@ static void hvm_tail(struct out *w)
 	le64(w, 0xfeff2);
 }
 
+static void shared_info(struct out *w)
+{
+	rec(w, 7, PAGE, "SHARED_INFO");
+	put_data(w, 7, PAGE);
+}
+
 static void pv_tail(struct out *w)
 {
 	uint32_t ctx = w->o->guest == V2GEN_PV32 ? 0xaf0 : 0x1430;
+	/* Xen's struct xen_domctl_ext_vcpucontext is 64 bytes; v1 carried 128. */
+	uint32_t ext = w->o->xen417 ? 64 : 128;
 	unsigned i;
 
+	if (w->o->xen417)
+		shared_info(w);
 	for (i = 0; i < w->o->vcpus; i++) {
 		rec(w, 4, 8 + ctx, "X86_PV_VCPU_BASIC");
 		le32(w, i);
 		le32(w, 0);
 		put_data(w, 0x40000 + i, ctx);
 		pad(w, 8 + ctx);
-		rec(w, 5, 8 + 128, "X86_PV_VCPU_EXTENDED");
+		rec(w, 5, 8 + ext, "X86_PV_VCPU_EXTENDED");
 		le32(w, i);
 		le32(w, 0);
-		put_data(w, 0x50000 + i, 128);
+		put_data(w, 0x50000 + i, ext);
 		rec(w, 6, 8 + 848, "X86_PV_VCPU_XSAVE");
 		le32(w, i);
 		le32(w, 0);
@@ -317,8 +355,8 @@ static void pv_tail(struct out *w)
 		le32(w, 0);
 		put_data(w, 0xc0000 + i, 32);
 	}
-	rec(w, 7, PAGE, "SHARED_INFO");
-	put_data(w, 7, PAGE);
+	if (!w->o->xen417)
+		shared_info(w);
 }
 
 static void libxc_stream(struct out *w)
@@ -327,10 +365,20 @@ static void libxc_stream(struct out *w)
 	uint64_t npfns = total_pfns(o);
 
 	headers(w);
-	if (o->guest != V2GEN_HVM)
-		pv_static(w, npfns + 16);
-	if (o->version >= 3)
+	if (o->xen417) {
+		if (o->guest != V2GEN_HVM)
+			pv_info(w);
 		policies(w);
+		if (o->guest != V2GEN_HVM)
+			p2m_frames(w, npfns + 16);
+	} else {
+		if (o->guest != V2GEN_HVM) {
+			pv_info(w);
+			p2m_frames(w, npfns + 16);
+		}
+		if (o->version >= 3)
+			policies(w);
+	}
 	page_data(w, npfns);
 	tsc(w);
 	if (o->guest == V2GEN_HVM)
@@ -346,10 +394,46 @@ static const char xs_data[] =
 	"physmap/f0000000/start_addr\0f0000000\0physmap/f0000000/size\0800000\0"
 	"physmap/f0000000/name\0vga.vram";
 
+/* xl's save file header and the domain config libxl_domain_config_to_json writes. */
+static void xl_header(struct out *w)
+{
+	const struct v2gen_opts *o = w->o;
+	bool hvm = o->guest == V2GEN_HVM;
+	char cfg[1024], vcpus[256] = "";
+	size_t len;
+	unsigned i;
+
+	for (i = 0; i < o->vcpus && strlen(vcpus) < sizeof(vcpus) - 8; i++)
+		snprintf(vcpus + strlen(vcpus), sizeof(vcpus) - strlen(vcpus), "%s%u", i ? ", " : "", i);
+	snprintf(cfg, sizeof(cfg),
+		 "{\n    \"c_info\": {\n        \"type\": \"%s\",\n        \"name\": \"sif-guest-%llu\",\n"
+		 "        \"uuid\": \"5e7f0d2a-1b3c-4d5e-8f90-%012llx\",\n"
+		 "        \"run_hotplug_scripts\": \"True\"\n    },\n"
+		 "    \"b_info\": {\n        \"max_vcpus\": %u,\n        \"avail_vcpus\": [%s],\n"
+		 "        \"max_memkb\": %llu,\n        \"target_memkb\": %llu,\n"
+		 "        \"type.%s\": {\n        }\n    },\n    \"on_reboot\": \"restart\"\n}\n",
+		 o->xl_pvh ? "pvh" : hvm ? "hvm" : "pv", (unsigned long long)o->seed,
+		 (unsigned long long)o->seed, o->vcpus, vcpus, (unsigned long long)(o->pages * 4 + 1024),
+		 (unsigned long long)(o->pages * 4 + 1024), o->xl_pvh ? "pvh" : hvm ? "hvm" : "pv");
+	len = strlen(cfg) + 1;
+	mark(w, "xl header");
+	put(w, "Xen saved domain, xl format\n \0 \r", 32);
+	le32(w, 0x01020304);
+	le32(w, 3);                     /* JSON config, libxl v2 stream */
+	le32(w, 0);
+	le32(w, (uint32_t)(4 + len));
+	mark(w, "xl config");
+	le32(w, (uint32_t)len);
+	put(w, cfg, len);
+}
+
 static void libxl_stream(struct out *w)
 {
 	const struct v2gen_opts *o = w->o;
+	uint32_t emu = o->xl ? 2 : 1;
 
+	if (o->xl)
+		xl_header(w);
 	mark(w, "libxl header");
 	put(w, "LibxlFmt", 8);
 	be32(w, 2);
@@ -360,16 +444,21 @@ static void libxl_stream(struct out *w)
 		uint32_t len = 8 + (uint32_t)sizeof(xs_data);
 
 		rec(w, 2, len, "EMULATOR_XENSTORE_DATA");
-		le32(w, 1);
+		le32(w, emu);
 		le32(w, 0);
 		put(w, xs_data, sizeof(xs_data));
 		pad(w, len);
 	}
 	if (o->emu_bytes) {
 		rec(w, 3, 8 + o->emu_bytes, "EMULATOR_CONTEXT");
-		le32(w, 1);
+		le32(w, emu);
 		le32(w, 0);
-		put_data(w, 0xe, o->emu_bytes);
+		if (o->xl && o->emu_bytes >= 8) {
+			put(w, "QEVM\0\0\0\3", 8);
+			put_data(w, 0xe, o->emu_bytes - 8);
+		} else {
+			put_data(w, 0xe, o->emu_bytes);
+		}
 		pad(w, 8 + o->emu_bytes);
 	}
 	rec(w, 0, 0, "libxl END");
@@ -383,8 +472,10 @@ static struct v2gen_opts normalised(const struct v2gen_opts *o)
 		n.batch = 1024;
 	if (!n.vcpus)
 		n.vcpus = 1;
-	if (!n.version)
+	if (!n.version || n.xen417)
 		n.version = 3;
+	if (n.xl)
+		n.libxl = true;
 	return n;
 }
 
@@ -480,6 +571,14 @@ int v2gen_set(struct v2gen_opts *o, const char *kv)
 		o->emu_bytes = (uint32_t)v;
 	else if (KEY("seed"))
 		o->seed = v;
+	else if (KEY("zero_pages"))
+		o->zero_pages = v;
+	else if (KEY("xen417"))
+		o->xen417 = v != 0;
+	else if (KEY("xl"))
+		o->xl = v != 0;
+	else if (KEY("xl_pvh"))
+		o->xl_pvh = v != 0;
 	else
 		return -1;
 #undef KEY

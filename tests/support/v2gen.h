@@ -32,6 +32,25 @@ struct v2gen_opts {
 	bool libxl;                 /* wrap in a libxl stream */
 	bool xenstore;              /* libxl: an EMULATOR_XENSTORE_DATA record */
 	uint32_t emu_bytes;         /* libxl: EMULATOR_CONTEXT data bytes (0: none) */
+	/*
+	 * An `xl save` file: xl's header (mandatory flags JSON | STREAMv2), a
+	 * JSON domain config as libxl writes it, then the libxl stream (implies
+	 * libxl); its emulator is qemu-upstream and its EMULATOR_CONTEXT body
+	 * starts as qemu's savevm state does ("QEVM", version 3).  xl_pvh: an
+	 * HVM stream whose config says pvh (no device model).
+	 */
+	bool xl;
+	bool xl_pvh;
+	uint64_t zero_pages;        /* pages of pfns [pages/3, pages/3 + N) all zeros */
+	/*
+	 * Xen 4.17's xc_domain_save exactly (xg_sr_save*.c): PV: X86_PV_INFO,
+	 * policies, STATIC_DATA_END, X86_PV_P2M_FRAMES, pages, TSC_INFO,
+	 * SHARED_INFO, then per vcpu BASIC, EXTENDED (64 bytes, as Xen's
+	 * ext_vcpucontext), XSAVE, MSRS; HVM: policies, STATIC_DATA_END, pages,
+	 * TSC_INFO, HVM_CONTEXT, HVM_PARAMS with every param write_hvm_params
+	 * sends, in its order.  Version 3 only.
+	 */
+	bool xen417;
 	uint64_t seed;
 	/* Called with the output offset at each record (fault injection in tests). */
 	void (*mark)(void *ctx, uint64_t offset, const char *what);
@@ -59,6 +78,7 @@ struct imggen_opts {
 	struct v2gen_opts v2;       /* the libxc stream (framed kinds) */
 	const char *v1_kv;          /* v1gen options, space separated (legacy kinds) */
 	uint32_t qemu_bytes;        /* Qemu_trad / legacy qemu record (0: none; HVM legacy: 4096) */
+	bool qemu_zero;             /* its data all zeros (a sparse hole in ext2) */
 	const char *vm_str;         /* Xenops vm_str (NULL: absent) */
 	uint64_t raw_tail;          /* raw: bytes of free space after End_of_image */
 	int64_t time;               /* timestamps (0: a fixed date) */
@@ -87,6 +107,11 @@ struct imggen_result {
 int imggen_write(const char *path, const struct imggen_opts *o, struct imggen_result *res);
 /* Put the file `stream` into a fresh ext2 image at path with libsif's writer. */
 int imggen_ext2(const char *path, const char *stream, bool legacy);
+/*
+ * The same with `mke2fs -t ext2 -d`: every all-zero block of the stream
+ * becomes a sparse hole (block_size 1024 or 4096).
+ */
+int imggen_ext2_sparse(const char *path, const char *stream, unsigned block_size);
 int imggen_set(struct imggen_opts *o, const char *kv);
 
 #endif
