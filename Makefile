@@ -75,7 +75,7 @@ GENS      := $(GEN_SRC:tests/%.c=$(B)/tests/%)
 .SECONDARY:
 
 .PHONY: all check check-run demo demo-run asan bench fuzz fuzz-build install \
-	uninstall clean deps crashtest tests
+	uninstall clean deps crashtest tests check-xen bench-xen
 
 all: $(LIBSIF_A) $(LIBSIF_SO) $(B)/lib/libsif.so $(SIF_BIN) $(PLUGINS) $(B)/sif.pc
 
@@ -158,6 +158,16 @@ demo-run: all $(GENS)
 
 asan: deps
 	@$(MAKE) --no-print-directory B=build-asan SAN=1 CFLAGS='-O1 -g' check-run
+
+# The real backend on a real Xen 4.17 booted under QEMU (tests/xen/run.sh:
+# fetches what it needs into $(B)/xen, boots, runs tests/xen/dom0/ in dom0).
+check-xen: deps
+	@$(MAKE) --no-print-directory tests
+	@bash tests/xen/run.sh $(B) check
+
+bench-xen: deps
+	@$(MAKE) --no-print-directory tests
+	@bash tests/xen/run.sh $(B) bench
 
 crashtest: deps
 	@$(MAKE) --no-print-directory tests

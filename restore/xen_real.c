@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "sif/io.h"
+#include "sif/sexpr.h"
 #include "xen_real.h"
 
 #define SUSPEND_TIMEOUT_S 60    /* libxl's wait for the guest's acknowledgement */
@@ -120,6 +121,37 @@ static int build_pre(struct xr *r, uint32_t domid, const struct sif_domain_spec 
 	return 0;
 }
 
+/*
+ * An HVM guest booted directly (what xl's kernel=, ramdisk=, cmdline= do for
+ * HVM: qemu loads them through fw_cfg) has that device in its saved state,
+ * and its device model must be started the same way to load it.  xapi has
+ * no field for it; the VM's platform map carries it, as it carries the
+ * device model's other settings.
+ */
+static int boot_files(struct xr *r, const struct sif_strlist *pd, struct sif_err *err)
+{
+	static const char *keys[] = { "hvm-kernel", "hvm-ramdisk", "hvm-cmdline" };
+	char **dst[] = { &r->boot_kernel, &r->boot_ramdisk, &r->boot_cmdline };
+
+	for (size_t i = 0; i < 3; i++) {
+		long at = pd ? sif_strlist_find(pd, keys[i]) : -1;
+
+		free(*dst[i]);
+		*dst[i] = NULL;
+		if (at < 0 || !pd->vals || !pd->vals[at] || !*pd->vals[at])
+			continue;
+		if (!r->spec.hvm)
+			return sif_errf(err, SIF_EUSAGE, "VM %s: platform:%s is for HVM guests",
+					r->uuid, keys[i]);
+		if (!(*dst[i] = strdup(pd->vals[at])))
+			return sif_errf(err, SIF_ENOMEM, "out of memory");
+	}
+	if ((r->boot_ramdisk || r->boot_cmdline) && !r->boot_kernel)
+		return sif_errf(err, SIF_EUSAGE, "VM %s: platform:hvm-ramdisk and hvm-cmdline need "
+				"platform:hvm-kernel", r->uuid);
+	return 0;
+}
+
 static int real_create(struct sif_xen *x, const struct sif_domain_spec *s,
 		       uint32_t *domid, struct sif_err *err)
 {
@@ -152,6 +184,8 @@ static int real_create(struct sif_xen *x, const struct sif_domain_spec *s,
 	snprintf(r->uuid, sizeof(r->uuid), "%s", s->uuid);
 	r->spec.name = r->name;
 	r->spec.uuid = r->uuid;
+	if (boot_files(r, s->platformdata, err) < 0)
+		return -1;
 	if (X.domain_create(r->xch, domid, &cfg) < 0) {
 		*domid = 0;
 		return sif_errno(err, SIF_EBACKEND, "xc_domain_create for VM %s", s->uuid);
@@ -473,6 +507,9 @@ static void real_close(struct sif_xen *x)
 
 	if (r->dm.qmp >= 0)
 		close(r->dm.qmp);
+	free(r->boot_kernel);
+	free(r->boot_ramdisk);
+	free(r->boot_cmdline);
 	if (r->xsh)
 		X.xs_close(r->xsh);
 	if (r->xch)

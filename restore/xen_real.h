@@ -81,6 +81,8 @@ struct xr {
 	uint32_t domid;
 	struct sif_domain_spec spec;
 	char name[256], uuid[40];
+	/* HVM direct kernel boot, from the VM's platform map (xen_real_dm.c) */
+	char *boot_kernel, *boot_ramdisk, *boot_cmdline;
 	unsigned store_port, console_port;
 	uint32_t store_domid, console_domid;
 };

@@ -265,20 +265,46 @@ static int spawn_qemu(struct xr *r, uint32_t domid, int qmp_fd, int st_fd, pid_t
 		      struct sif_err *err)
 {
 	char id[16], mem[32], stat_chardev[128], log[256];
-	const char *argv[] = {
+	const char *argv[40] = {
 		DM_PROGRAM, "-xen-domid", id, "-no-shutdown",
 		"-chardev", "socket,id=libxl-cmd,fd=3,server=on,wait=off", "-S",
 		"-mon", "chardev=libxl-cmd,mode=control",
 		"-chardev", stat_chardev, "-mon", "chardev=libxenstat-cmd,mode=control",
 		"-nodefaults", "-no-user-config", "-name", r->name,
-		"-vnc", "none", "-display", "none", "-serial", "pty", "-net", "none",
-		"-machine", "xenfv,suppress-vmdesc=on", "-m", mem, "-incoming", "fd:4", NULL,
+		"-vnc", "none", "-display", "none",
 	};
+	size_t n = 0;
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
 	sigset_t none, deflt;
 	int logfd, rc;
 
+	while (argv[n])
+		n++;
+	/* as libxl orders them: boot files, serial, net, machine, memory */
+	if (r->boot_kernel) {
+		argv[n++] = "-kernel";
+		argv[n++] = r->boot_kernel;
+	}
+	if (r->boot_ramdisk) {
+		argv[n++] = "-initrd";
+		argv[n++] = r->boot_ramdisk;
+	}
+	if (r->boot_cmdline) {
+		argv[n++] = "-append";
+		argv[n++] = r->boot_cmdline;
+	}
+	argv[n++] = "-serial";
+	argv[n++] = "pty";
+	argv[n++] = "-net";
+	argv[n++] = "none";
+	argv[n++] = "-machine";
+	argv[n++] = "xenfv,suppress-vmdesc=on";
+	argv[n++] = "-m";
+	argv[n++] = mem;
+	argv[n++] = "-incoming";
+	argv[n++] = "fd:4";
+	argv[n] = NULL;
 	snprintf(id, sizeof(id), "%u", domid);
 	snprintf(mem, sizeof(mem), "%llu", (unsigned long long)(r->spec.memory_kib / 1024));
 	snprintf(stat_chardev, sizeof(stat_chardev),

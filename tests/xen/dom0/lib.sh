@@ -31,10 +31,12 @@ diag() {
 }
 
 finish() { # finish PASS|FAIL
+	# processes TCG made crash (see tests/xen/README.md), for the record
+	echo "RESULT crashes of dom0 processes: $(dmesg | grep -c -E 'traps:|segfault at') ($(dmesg | grep -E 'traps:|segfault at' | sed 's/.*traps: //; s/.*\] //' | cut -c1-60 | tr '\n' ';'))"
 	cp -r /var/log/xen $OUT/xenlog 2>/dev/null
 	xl dmesg > $OUT/xl-dmesg.txt 2>&1
 	dmesg > $OUT/dom0-dmesg.txt 2>&1
-	if [ -d /mnt/host ] && mountpoint -q /mnt/host 2>/dev/null; then
+	if grep -q ' /mnt/host 9p ' /proc/mounts; then
 		cp -r $OUT /mnt/host/ 2>/dev/null
 		umount /mnt/host
 	fi
@@ -61,8 +63,8 @@ run() {
 	return $RC
 }
 
-# a sif step: must succeed, once (busybox time: where its time goes)
-sif_ok() { run time -p $SIF "$@" || fail "sif $* exited $RC: $(grep -a '^sif:' /tmp/last.out | head -2 | tr '\n' ' ')"; }
+# a sif step: must succeed, once
+sif_ok() { run $SIF "$@" || fail "sif $* exited $RC: $(grep -a '^sif:' /tmp/last.out | head -2 | tr '\n' ' ')"; }
 # a sif step that must fail with exit 1 (a refusal, not a crash or a usage error)
 sif_fails() {
 	run $SIF "$@" && fail "sif $* succeeded; it should have failed"
@@ -140,10 +142,10 @@ start_serial_watch() {
 				d=${p#/local/domain/}; d=${d%%/*}
 				case " $seen " in *" $d:$tty "*) continue ;; esac
 				seen="$seen $d:$tty"
-				name=$(xenstore-read /local/domain/$d/name 2>/dev/null)
-				stty -F "$tty" raw -echo 2>/dev/null
-				cat "$tty" >> $CONS/serial-${name:-dom$d}.log 2>/dev/null &
-				echo "serial of domain $d ($name): $tty" >> /tmp/serial-watch.log
+				# the reader first: output before it is lost
+				cat "$tty" >> $CLOG_hvm 2>/dev/null &
+				stty -F "$tty" raw -echo 2>/dev/null &
+				echo "serial of domain $d: $tty" >> /tmp/serial-watch.log
 				;;
 			esac
 		done
@@ -172,28 +174,40 @@ tick_state() {
 	T_N=$1 T_FIRST=$2 T_LAST=$3 T_GAPS=$4 T_SIZE=$5
 }
 
-# wait_ticks KIND N: until the guest (freshly booted) ticked N; T_LAST is the last
+# until UPTIME_LIMIT: whether dom0's uptime is still below $1
+before() { awk -v l=$1 '{exit !($1 < l)}' /proc/uptime; }
+
+# wait_ticks KIND N: until the guest (freshly booted) ticked N, 15 min at
+# most (an HVM guest boots in ~50 s under TCG on an idle 2-core host, in
+# minutes on a busy one); T_LAST is the last tick
 wait_ticks() {
-	local i=0
-	while [ $i -lt 400 ]; do
+	local limit=$(awk '{printf "%d", $1 + 900}' /proc/uptime)
+	while before $limit; do
 		tick_state $1 0
 		[ "$T_N" -gt 0 ] && [ "$T_LAST" -ge "$2" ] && return 0
-		i=$((i + 1)); sleep 0.5
+		sleep 1
 	done
 	return 1
 }
 
 # expect_runs_on KIND SAVED OFF: after the restore, the console (from byte
-# OFF) goes on counting from SAVED+1, consecutively, for 3 ticks at least
+# OFF) goes on counting from SAVED+1, consecutively, for 3 ticks at least.
+# An HVM guest's serial port is a new pty of its new device model: what the
+# guest prints before the test's reader opens it is lost (as after xl
+# restore), so there the first tick seen may come a few later, never before.
 expect_runs_on() {
-	local kind=$1 saved=$2 off=$3 i=0
-	while [ $i -lt 240 ]; do
+	local kind=$1 saved=$2 off=$3 limit=$(awk '{printf "%d", $1 + 180}' /proc/uptime)
+	while before $limit; do
 		tick_state $kind $off
 		[ "$T_N" -ge 3 ] && break
-		i=$((i + 1)); sleep 0.5
+		sleep 0.5
 	done
-	[ "$T_N" -ge 3 ] || fail "the restored $kind guest printed $T_N ticks in 2 min (saved at tick $saved; console: $(console_log $kind))"
-	expect "$T_FIRST" = "$((saved + 1))" "first tick after the restore (saved at $saved)"
+	[ "$T_N" -ge 3 ] || fail "the restored $kind guest printed $T_N ticks in 3 min (saved at tick $saved; console: $(console_log $kind))"
+	if [ $kind = hvm ] && [ "$T_FIRST" -gt "$((saved + 1))" ] && [ "$T_FIRST" -le "$((saved + 8))" ]; then
+		echo "# console: ticks $((saved + 1))..$((T_FIRST - 1)) came before the pty had a reader"
+	else
+		expect "$T_FIRST" = "$((saved + 1))" "first tick after the restore (saved at $saved)"
+	fi
 	expect "$T_GAPS" = 0 "gaps in the ticks after the restore ($T_FIRST .. $T_LAST)"
 	echo "# console: saved at tick $saved, goes on $T_FIRST .. $T_LAST"
 }
