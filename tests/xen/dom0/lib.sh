@@ -33,6 +33,8 @@ diag() {
 finish() { # finish PASS|FAIL
 	# processes TCG made crash (see tests/xen/README.md), for the record
 	echo "RESULT crashes of dom0 processes: $(dmesg | grep -c -E 'traps:|segfault at') ($(dmesg | grep -E 'traps:|segfault at' | sed 's/.*traps: //; s/.*\] //' | cut -c1-60 | tr '\n' ';'))"
+	changed=$(sha256sum -c /tmp/binaries.sha256 2>&1 | grep -v ': OK$' | tr '\n' ' ')
+	echo "RESULT binaries unchanged since boot: ${changed:-yes}"
 	cp -r /var/log/xen $OUT/xenlog 2>/dev/null
 	xl dmesg > $OUT/xl-dmesg.txt 2>&1
 	dmesg > $OUT/dom0-dmesg.txt 2>&1
