@@ -2,7 +2,9 @@
 # state.db (issue 3): `sif db upgrade` of a 100,000-VDI xapi state.db against
 # xmlstarlet inserting the same attribute and against xmllint's streaming
 # parse (a parse-only floor); peak RSS at 100,000 and 1,000,000 VDIs; import
-# into and export from the pool DB.
+# into and export from the pool DB.  Issue 11: `sif db downgrade` against the
+# upgrade and xmllint in one hyperfine run, RSS, and upgrade then downgrade
+# giving back the original bytes at 100,000 and 1,000,000 VDIs.
 # Env: BENCH_STATEDB_VDIS (100000), BENCH_STATEDB_BIG_VDIS (1000000; 0 skips),
 #      BENCH_STATEDB_RUNS (5).
 set -eu
@@ -49,10 +51,16 @@ if [ "$BIG" -gt 0 ]; then
 	big="$OUT/statedb-$BIG.db"
 	"$GEN" --vdis "$BIG" --seed 1 -o "$big"
 	big_size=$(du -h "$big" | cut -f1)
+	big_sum=$(sha256sum < "$big")
 	t0=$(date +%s%N)
 	rss_big=$(peak_rss_kib "$SIF" db upgrade --target-has-field "$big")
 	t_big=$(awk -v ns=$(( $(date +%s%N) - t0 )) 'BEGIN { printf "%.2f", ns / 1e9 }')
 	rss_big_xl=$(peak_rss_kib xmllint --stream --noout "$big")
+	# and back: the downgrade of the upgraded file is the original
+	t0=$(date +%s%N)
+	rss_big_down=$(peak_rss_kib "$SIF" db downgrade "$big")
+	t_big_down=$(awk -v ns=$(( $(date +%s%N) - t0 )) 'BEGIN { printf "%.2f", ns / 1e9 }')
+	[ "$(sha256sum < "$big")" = "$big_sum" ] && big_rt="byte-identical" || big_rt="DIFFERENT"
 	rm -f "$big"
 	bigrow="| peak RSS, $BIG VDIs ($big_size) | ${rss_big} KiB (one run: ${t_big} s) | not run (a DOM of the whole file) | ${rss_big_xl} KiB |"
 else
@@ -115,5 +123,57 @@ $(cat "$OUT/statedb-import.md")
 $(cat "$OUT/statedb-export.md")
 MD
 write_section "state.db upgrade" "$OUT/statedb-section.md"
+
+# Downgrade: the inverse edit, measured with the upgrade and xmllint in one run.
+hyperfine --warmup 1 --runs "$RUNS" \
+	--prepare "cp $plain $run && sync" --prepare "cp $want $run && sync" --prepare "true" \
+	--export-json "$OUT/statedb-downgrade.json" --export-markdown "$OUT/statedb-downgrade.md" \
+	-n "sif db upgrade" "$SIF db upgrade --target-has-field $run > /dev/null" \
+	-n "sif db downgrade" "$SIF db downgrade $run > /dev/null" \
+	-n "xmllint --stream --noout" "xmllint --stream --noout $want"
+set -- $(hf_medians "$OUT/statedb-downgrade.json"); d_up=$1 d_down=$2 d_xl=$3
+cp "$want" "$run"
+rss_down=$(peak_rss_kib "$SIF" db downgrade "$run")
+cmp -s "$run" "$plain" && rt100="byte-identical" || rt100="DIFFERENT"
+rss_xl_want=$(peak_rss_kib xmllint --stream --noout "$want")
+if [ "$BIG" -gt 0 ]; then
+	bigdown="| $BIG VDIs ($big_size) | ${rss_big_down} KiB (one run: ${t_big_down} s; upgrade ${t_big} s) | ${rss_big} KiB | ${rss_big_xl} KiB | $big_rt |"
+else
+	bigdown="| 1,000,000 VDIs | skipped (BENCH_STATEDB_BIG_VDIS=0) | | | |"
+fi
+cat > "$OUT/statedb-downgrade-section.md" <<MD
+Machine: $(machine), shared with other engineers' builds and tests while this ran: medians
+and ratios of one hyperfine run, not absolute figures. File: $N VDIs, $size
+(\`build/tests/gen_statedb --vdis $N --seed 1\`, then with \`--field legacy\` for the downgrade's
+input). Goals: the downgrade at the upgrade's speed, near xmllint's streaming parse, RSS flat
+from 100,000 to 1,000,000 VDIs, upgrade then downgrade giving back the original bytes.
+
+| | sif db downgrade | sif db upgrade | xmllint --stream --noout |
+|---|---|---|---|
+| median, $N VDIs | ${d_down} s | ${d_up} s | ${d_xl} s |
+| downgrade / other | | $(ratio "$d_down" "$d_up") | $(ratio "$d_down" "$d_xl") |
+
+| peak RSS | sif db downgrade | sif db upgrade | xmllint --stream --noout | upgrade then downgrade |
+|---|---|---|---|---|
+| $N VDIs ($size) | ${rss_down} KiB | ${rss_sif} KiB | ${rss_xl_want} KiB | $rt100 |
+$bigdown
+
+Each sif run reads the file, writes the result beside it, fsyncs and swaps it in with
+RENAME_EXCHANGE (after a /proc scan for a running xapi); xmllint only parses. The
+1,000,000-VDI figures are single runs (\`/usr/bin/time -v\`), the file checked with sha256sum
+before the upgrade and after the downgrade.
+
+Commands (hyperfine, warm-up 1, $RUNS runs, a fresh copy of the input before each sif run):
+
+\`\`\`
+sif db upgrade --target-has-field RUN.db # RUN.db: a copy of IN.db
+sif db downgrade RUN.db                 # RUN.db: a copy of IN-legacy.db
+xmllint --stream --noout IN-legacy.db
+\`\`\`
+
+$(cat "$OUT/statedb-downgrade.md")
+MD
+write_section "state.db downgrade" "$OUT/statedb-downgrade-section.md"
 rm -f "$run" "$xs" "$pool" "$back"
 echo "state.db: upgrade $t_sif s, xmlstarlet $t_xs s, xmllint --stream $t_xl s; RSS $rss_sif KiB"
+echo "state.db: downgrade $d_down s, upgrade $d_up s, xmllint --stream $d_xl s; RSS $rss_down KiB; $rt100"

@@ -25,6 +25,13 @@ for r in json.load(open(sys.argv[1]))["results"]:
     print("%.6f" % r["median"])' "$1"
 }
 
+# hf_cpu FILE.json: hyperfine's mean CPU time (user + system, s) per command
+hf_cpu() {
+	python3 -c 'import json,sys
+for r in json.load(open(sys.argv[1]))["results"]:
+    print("%.6f" % (r["user"] + r["system"]))' "$1"
+}
+
 # ratio A B: A/B with 2 decimals
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 

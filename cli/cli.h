@@ -47,6 +47,7 @@ struct cli {
 
 enum cli_cmd_flags {
 	CMD_KV = 1 << 0,        /* accepts key=value parameters */
+	CMD_RAW_ARGS = 1 << 1,  /* parses its own arguments: all of them in args->pos */
 };
 
 struct cli_cmd {

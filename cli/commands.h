@@ -4,8 +4,10 @@
 
 #include "cli.h"
 
+int cmd_convert_legacy_stream(struct cli *cli, struct cli_args *a);
 int cmd_datamodel(struct cli *cli, struct cli_args *a);
 int cmd_db_check(struct cli *cli, struct cli_args *a);
+int cmd_db_downgrade(struct cli *cli, struct cli_args *a);
 int cmd_db_export(struct cli *cli, struct cli_args *a);
 int cmd_db_import(struct cli *cli, struct cli_args *a);
 int cmd_db_init(struct cli *cli, struct cli_args *a);
@@ -18,7 +20,10 @@ int cmd_image_inspect(struct cli *cli, struct cli_args *a);
 int cmd_image_verify(struct cli *cli, struct cli_args *a);
 int cmd_image_wrap(struct cli *cli, struct cli_args *a);
 int cmd_plugin_list(struct cli *cli, struct cli_args *a);
+int cmd_plugin_remove(struct cli *cli, struct cli_args *a);
+int cmd_pool_convert_legacy(struct cli *cli, struct cli_args *a);
 int cmd_vdi_check(struct cli *cli, struct cli_args *a);
+int cmd_vdi_convert(struct cli *cli, struct cli_args *a);
 int cmd_vdi_list(struct cli *cli, struct cli_args *a);
 int cmd_vdi_param_get(struct cli *cli, struct cli_args *a);
 int cmd_vdi_param_set(struct cli *cli, struct cli_args *a);
@@ -28,8 +33,12 @@ int cmd_vm_param_get(struct cli *cli, struct cli_args *a);
 int cmd_vm_resume(struct cli *cli, struct cli_args *a);
 int cmd_vm_suspend(struct cli *cli, struct cli_args *a);
 
+/* plugin remove, also run by db migrate --down NAME */
+int plugin_remove_run(struct cli *cli, const char *name, bool dry, bool force);
+
 /* Option tables shared by several commands. */
 extern const struct cli_opt db_check_opts[];
+extern const struct cli_opt db_downgrade_opts[];
 extern const struct cli_opt db_import_opts[];
 extern const struct cli_opt db_migrate_opts[];
 extern const struct cli_opt db_upgrade_opts[];
@@ -39,8 +48,11 @@ extern const struct cli_opt image_wrap_opts[];
 extern const struct cli_opt json_opts[];
 extern const struct cli_opt obj_list_opts[];
 extern const struct cli_opt param_get_opts[];
+extern const struct cli_opt plugin_remove_opts[];
+extern const struct cli_opt pool_convert_opts[];
 extern const struct cli_opt vm_restore_opts[];
 extern const struct cli_opt vm_suspend_opts[];
 extern const struct cli_opt vdi_check_opts[];
+extern const struct cli_opt vdi_convert_opts[];
 
 #endif

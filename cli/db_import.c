@@ -15,12 +15,18 @@ int cmd_db_import(struct cli *cli, struct cli_args *a)
 	struct sif_statedb_pool_stats st;
 	struct timespec t0, t1;
 	struct sif_db *db;
+	int rc;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (!(db = cli_db(cli, CLI_DB_WRITE)))
 		return cli_fail_err(cli);
-	if (sif_statedb_import(cli->ctx, db, a->pos[0], cli_flag(a, "replace"), &st,
-			       &cli->err) < 0)
+	rc = sif_statedb_import(cli->ctx, db, a->pos[0], cli_flag(a, "replace"), &st,
+				&cli->err);
+	if (st.made_private_from)
+		fprintf(stderr, "sif: db import: %s was readable by group or others (mode %04o): "
+			"made it 0600 before writing the state.db's secret table into it\n",
+			cli->db_path, st.made_private_from);
+	if (rc < 0)
 		return cli_fail_err(cli);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	printf("%s: imported %llu rows of %llu tables into %s (%llu into modelled classes, "

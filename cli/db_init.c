@@ -1,7 +1,8 @@
 /*
  * db init: create a pool database at the current schema (base schema, core
  * migrations and those of the loaded plugins).  An existing file is never
- * touched: `db migrate` is for that.
+ * touched: `db migrate` is for that.  The pool DB will hold a state.db's
+ * secrets: a directory made for it is 0700, the file 0600 (sif_db_open).
  */
 #include <errno.h>
 #include <libgen.h>
@@ -28,7 +29,7 @@ static int mkdir_parents(const char *path)
 		if (strcmp(dirname(parent), buf) && mkdir_parents(parent) < 0)
 			return -1;
 	}
-	return mkdir(buf, 0755) < 0 && errno != EEXIST ? -1 : 0;
+	return mkdir(buf, 0700) < 0 && errno != EEXIST ? -1 : 0;
 }
 
 int cmd_db_init(struct cli *cli, struct cli_args *a)

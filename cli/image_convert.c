@@ -14,17 +14,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "sif/convert.h"
-#include "sif/frame.h"
 #include "sif/image.h"
-#include "sif/xenops.h"
 #include "sif/io.h"
 #include "sif/src.h"
 #include "cli.h"
 #include "commands.h"
+#include "output.h"
 
 const struct cli_opt image_convert_opts[] = {
 	{ "width", true, "toolstack width of the v1 stream: 32 or 64 (default: detect)" },
@@ -98,56 +96,6 @@ static int parse_opts(struct cli *cli, struct cli_args *a, struct sif_convert_op
 	return EXIT_OK;
 }
 
-/* Where the output goes: straight to a stream or device, else atomically. */
-struct output {
-	int fd;
-	bool atomic;
-	struct sif_atomic_file af;
-	const char *name;
-};
-
-static int open_output(const char *path, struct output *out, struct sif_err *err)
-{
-	struct stat st;
-
-	memset(out, 0, sizeof(*out));
-	out->fd = -1;
-	out->name = path;
-	if (!strcmp(path, "-")) {
-		out->fd = 1;
-		out->name = "stdout";
-		return 0;
-	}
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		if (S_ISDIR(st.st_mode))
-			return sif_errf(err, SIF_EUSAGE, "%s: is a directory", path);
-		out->fd = open(path, O_WRONLY | O_CLOEXEC);
-		if (out->fd < 0)
-			return sif_errno(err, SIF_EIO, "%s: open", path);
-		return 0;
-	}
-	if (sif_atomic_open(&out->af, path, 0644, err) < 0)
-		return -1;
-	out->atomic = true;
-	out->fd = out->af.fd;
-	return 0;
-}
-
-static int close_output(struct output *out, bool ok, struct sif_err *err)
-{
-	int rc = 0;
-
-	if (out->atomic) {
-		if (ok)
-			return sif_atomic_commit(&out->af, err);
-		sif_atomic_abort(&out->af);
-		return 0;
-	}
-	if (out->fd > 2 && close(out->fd) < 0 && ok)
-		rc = sif_errno(err, SIF_EIO, "%s: close", out->name);
-	return rc;
-}
-
 /* The input: stdin, a bare stream file, or a suspend image (ext2 or raw). */
 struct input {
 	struct sif_src *src;
@@ -217,85 +165,16 @@ static void close_input(struct input *in)
 }
 
 /* --to raw|structured: the converted stream inside a whole image. */
-static int img_write(void *ctx, const void *buf, size_t n, struct sif_err *err)
-{
-	return sif_image_writer_write(ctx, buf, n, err);
-}
-
-static int img_copy(void *ctx, struct sif_src *src, uint64_t n, const char *what,
-		    struct sif_err *err)
-{
-	return sif_image_writer_copy(ctx, src, n, what, err);
-}
-
-static int img_qemu(void *ctx, struct sif_src *src, uint32_t len, struct sif_err *err)
-{
-	if (sif_image_writer_header(ctx, SIF_FRAME_QEMU_TRAD, len, err) < 0)
-		return -1;
-	return sif_image_writer_copy(ctx, src, len, "qemu record", err);
-}
-
-static int image_head(struct sif_image_writer *w, bool libxl, struct sif_err *err)
-{
-	struct sif_xenops_record x = { 0 };
-	char t[SIF_XENOPS_TIME_LEN + 1], *body;
-	size_t len;
-	int rc;
-
-	sif_xenops_time((int64_t)time(NULL), t);
-	x.time.p = t;
-	x.time.len = strlen(t);
-	x.word_size = 64;
-	x.has_xs_subtree = true;
-	if (!(body = sif_xenops_format(&x, &len, err)))
-		return -1;
-	rc = sif_image_writer_write(w, SIF_FRAME_SIGNATURE, SIF_FRAME_SIGNATURE_LEN, err);
-	if (rc == 0)
-		rc = sif_image_writer_header(w, SIF_FRAME_XENOPS, len, err);
-	if (rc == 0)
-		rc = sif_image_writer_write(w, body, len, err);
-	free(body);
-	if (rc == 0)
-		rc = sif_image_writer_header(w, libxl ? SIF_FRAME_LIBXL : SIF_FRAME_LIBXC, 0, err);
-	return rc;
-}
-
 static int convert_to_image(struct sif_src *src, const char *path, enum sif_image_format to,
 			    const struct sif_convert_opts *opts, struct sif_convert_result *res,
 			    struct sif_err *err)
 {
-	struct sif_image_writer_opts wo = { .format = to, .mode = 0644 };
-	struct sif_image_writer *w = NULL;
-	uint64_t left = sif_src_remaining(src);
-	int rc = -1;
+	struct sif_image_convert_opts io = { .to = to, .mode = 0600, .conv = *opts };
 
 	if (!strcmp(path, "-"))
 		return sif_errf(err, SIF_EUSAGE, "--to %s needs an output path, not stdout",
 				sif_image_format_name(to));
-	/* v2 output is the input's size give or take 0.2% (pfn lists). */
-	if (left != SIF_SRC_SIZE_UNKNOWN)
-		wo.max_bytes = left + left / 64 + (4u << 20);
-	else if (to == SIF_IMAGE_STRUCTURED)
-		return sif_errf(err, SIF_EUSAGE, "--to structured needs an input of known size");
-	if (sif_image_writer_open(&w, path, &wo, err) < 0)
-		return -1;
-	{
-		const struct sif_convert_sink sink = {
-			.name = path, .ctx = w, .write = img_write, .copy = img_copy,
-			.qemu = opts->format == SIF_CONVERT_LIBXC ? img_qemu : NULL,
-		};
-
-		if (image_head(w, opts->format == SIF_CONVERT_LIBXL, err) < 0 ||
-		    sif_convert_to(src, &sink, opts, res, err) < 0 ||
-		    sif_image_writer_header(w, SIF_FRAME_END, 0, err) < 0)
-			goto out;
-	}
-	rc = sif_image_writer_commit(w, err);
-	w = NULL;
-out:
-	if (w)
-		sif_image_writer_abort(w);
-	return rc;
+	return sif_image_convert(src, path, &io, res, NULL, err);
 }
 
 int cmd_image_convert(struct cli *cli, struct cli_args *a)
@@ -304,7 +183,7 @@ int cmd_image_convert(struct cli *cli, struct cli_args *a)
 	struct sif_convert_result res;
 	struct progress prog = { 0 };
 	struct input in;
-	struct output out = { .fd = -1 };
+	struct cli_output out = { .fd = -1 };
 	enum sif_image_format to;
 	const char *in_path = a->pos[0], *out_path = a->pos[1];
 	bool in_open = false, out_open = false;
@@ -327,20 +206,21 @@ int cmd_image_convert(struct cli *cli, struct cli_args *a)
 		rc = EXIT_OK;
 		goto out;
 	}
-	if (open_output(out_path, &out, &cli->err) < 0)
+	if (cli_output_open(out_path, &out, &cli->err) < 0)
 		goto out;
 	out_open = true;
+	cli_output_widen_pipe(out.fd);
 	if (sif_convert(in.src, out.fd, out.name, &opts, &res, &cli->err) < 0)
 		goto out;
 	out_open = false;
-	if (close_output(&out, true, &cli->err) < 0)
+	if (cli_output_close(&out, true, &cli->err) < 0)
 		goto out;
 	rc = EXIT_OK;
 out:
 	if (prog.last)
 		fputc('\n', stderr);
 	if (out_open)
-		close_output(&out, false, NULL);
+		cli_output_close(&out, false, NULL);
 	if (in_open)
 		close_input(&in);
 	if (rc != EXIT_OK)

@@ -67,6 +67,7 @@ int cmd_image_inspect(struct cli *cli, struct cli_args *a)
 				       json_object_new_int64((int64_t)sum.unused_bytes));
 		json_object_object_add(top, "needs_legacy_restore",
 				       json_object_new_boolean(sum.needs_legacy_restore));
+		json_object_object_add(top, "unverified", rc ? NULL : image_unverified_json(&sum));
 		show_json_print(top);
 		json_object_put(top);
 	}

@@ -75,6 +75,7 @@ const char *image_item_name(const struct sif_image_item *it)
 	case SIF_ITEM_LIBXC_V2:    return "libxc-v2";
 	case SIF_ITEM_LIBXL_V2:    return "libxl-v2";
 	case SIF_ITEM_UNUSED:      return "unused";
+	case SIF_ITEM_OPAQUE:      return "opaque";
 	case SIF_ITEM_XL_HEADER:   return "xl-header";
 	case SIF_ITEM_LIBXL_HEADER: return "libxl-header";
 	case SIF_ITEM_LIBXL_RECORD: return sif_v2_libxl_rec_name(it->libxl_type);
@@ -202,6 +203,10 @@ void image_item_text(const struct sif_image_item *it, char *buf, size_t n)
 			 "\"XenSavedDomv2-\\n\"" : "\"XenSavedDomain\\n\"");
 	else if (it->kind == SIF_ITEM_UNUSED)
 		snprintf(buf, n, "device space after End_of_image (not part of the image, not read)");
+	else if (it->kind == SIF_ITEM_OPAQUE)
+		snprintf(buf, n, "%s", IMAGE_OPAQUE_REASON);
+	else if (it->kind == SIF_ITEM_FRAME && it->frame->body_kind == SIF_BODY_OPAQUE)
+		snprintf(buf, n, "unsized: the vGPU state follows as emu-manager's own stream");
 	else if (it->kind == SIF_ITEM_FRAME && it->frame->type == SIF_FRAME_END)
 		snprintf(buf, n, "end of image");
 	else
@@ -347,6 +352,10 @@ struct json_object *image_item_json(const struct sif_image_item *it)
 	    (it->kind == SIF_ITEM_FRAME && it->frame->body_kind == SIF_BODY_SIZED &&
 	     !it->xenops))
 		json_object_object_add(o, "payload", json_object_new_int64((int64_t)it->payload));
+	if (it->kind == SIF_ITEM_OPAQUE) {
+		json_object_object_add(o, "verified", json_object_new_boolean(false));
+		json_object_object_add(o, "reason", json_object_new_string(IMAGE_OPAQUE_REASON));
+	}
 	if (it->kind == SIF_ITEM_LIBXL_RECORD)
 		json_object_object_add(o, "libxl_type", json_object_new_int64(it->libxl_type));
 	if (it->kind == SIF_ITEM_LIBXL_HEADER)
@@ -361,11 +370,15 @@ struct json_object *image_item_json(const struct sif_image_item *it)
 void image_summary_text(const struct sif_image *img, const struct sif_image_summary *sum,
 			char *buf, size_t n)
 {
-	char unused[96] = "";
+	char unused[192] = "";
 
 	if (sum->unused_bytes)
 		snprintf(unused, sizeof(unused), "; %" PRIu64 " bytes of device space after it",
 			 sum->unused_bytes);
+	else if (sum->opaque_offset)
+		snprintf(unused, sizeof(unused), "; NOT VERIFIED: offset %" PRIu64 " to the end (%"
+			 PRIu64 " bytes), opaque vGPU state after an unsized Demu record",
+			 sum->opaque_offset, sum->opaque_bytes);
 	snprintf(buf, n, "%s %s (%s container), %s guest%s, %" PRIu64 " bytes in %" PRIu64
 		 " items%s", img->stream == SIF_STREAM_XL ? "xl save file, format" :
 		 img->format ? sif_image_format_name(img->format) : "bare",
@@ -374,6 +387,19 @@ void image_summary_text(const struct sif_image *img, const struct sif_image_summ
 		 sif_container_name(img->container_kind), sum->hvm ? "HVM" : "PV",
 		 sum->needs_legacy_restore ? " (legacy restore path)" : "", sum->image_bytes,
 		 sum->items, unused);
+}
+
+struct json_object *image_unverified_json(const struct sif_image_summary *sum)
+{
+	struct json_object *o;
+
+	if (!sum->opaque_offset)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "offset", json_object_new_int64((int64_t)sum->opaque_offset));
+	json_object_object_add(o, "length", json_object_new_int64((int64_t)sum->opaque_bytes));
+	json_object_object_add(o, "reason", json_object_new_string(IMAGE_OPAQUE_REASON));
+	return o;
 }
 
 int image_width_opt(struct cli *cli, struct cli_args *a, unsigned *bytes)

@@ -13,6 +13,12 @@
 
 struct json_object;
 
+/* Why the bytes after an unsized Demu record are not checked. */
+#define IMAGE_OPAQUE_REASON \
+	"vGPU state after an unsized Demu record: emu-manager's own stream, whose end " \
+	"only emu-manager knows; the records after it (Varstored, Swtpm, Qemu_trad, " \
+	"End_of_image) cannot be located; not verified"
+
 /* "container: ..." / "format: ..." lines. */
 void image_show_header(FILE *to, const struct sif_image *img);
 struct json_object *image_json_header(const struct sif_image *img);
@@ -26,6 +32,9 @@ struct json_object *image_item_json(const struct sif_image_item *it);
 /* One line summing up a valid image (verify, vdi-check). */
 void image_summary_text(const struct sif_image *img, const struct sif_image_summary *sum,
 			char *buf, size_t n);
+
+/* {"offset", "length", "reason"} of the opaque vGPU state, or NULL if none. */
+struct json_object *image_unverified_json(const struct sif_image_summary *sum);
 
 /* --width 32|64 of a v1 stream into bytes (0 if absent); -1 after a usage error. */
 int image_width_opt(struct cli *cli, struct cli_args *a, unsigned *bytes);

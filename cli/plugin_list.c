@@ -1,6 +1,7 @@
 /*
  * plugin-list: the plugins loaded from the plugin directory, with the
- * fields and migrations each adds.
+ * fields and migrations each adds, and whether `plugin remove` can undo
+ * them (every migration has a down step).
  */
 #include <json.h>
 
@@ -8,6 +9,15 @@
 #include "commands.h"
 #include "show.h"
 #include "sif/ctx.h"
+
+/* `sif plugin remove` can undo every migration it has. */
+static bool removable(const struct sif_plugin *p)
+{
+	for (size_t i = 0; i < p->nmigrations; i++)
+		if (!p->migrations[i].down)
+			return false;
+	return true;
+}
 
 int cmd_plugin_list(struct cli *cli, struct cli_args *a)
 {
@@ -47,6 +57,7 @@ int cmd_plugin_list(struct cli *cli, struct cli_args *a)
 				snprintf(id, sizeof(id), "%s/%s", p->name, p->migrations[j].id);
 				json_object_array_add(ma, json_object_new_string(id));
 			}
+			json_object_object_add(o, "removable", json_object_new_boolean(removable(p)));
 			json_object_object_add(o, "fields", fa);
 			json_object_object_add(o, "migrations", ma);
 			json_object_array_add(arr, o);
@@ -58,7 +69,8 @@ int cmd_plugin_list(struct cli *cli, struct cli_args *a)
 			printf("  field:     %s.%s (%s)\n", p->fields[j].cls, p->fields[j].name,
 			       sif_ftype_name(p->fields[j].type));
 		for (j = 0; j < p->nmigrations; j++)
-			printf("  migration: %s/%s\n", p->name, p->migrations[j].id);
+			printf("  migration: %s/%s%s\n", p->name, p->migrations[j].id,
+			       p->migrations[j].down ? "" : " (no down step: not removable)");
 		printf("  hooks:    %s%s%s\n", p->on_suspend ? " suspend" : "",
 		       p->on_resume ? " resume" : "", p->on_migrate_receive ? " migrate-receive" : "");
 	}

@@ -73,12 +73,38 @@ static bool wants_help(int argc, char **argv)
 	return false;
 }
 
+/* A command that parses its own arguments gets them all, untouched. */
+static int run_raw(struct cli *cli, const struct cli_cmd *cmd, int argc, char **argv)
+{
+	struct cli_args args = { .cmd = cmd, .npos = argc, .pos = argv };
+	int rc = cmd->fn(cli, &args);
+
+	cli_done(cli);
+	return rc;
+}
+
+/* Called by another name (a link): that command, e.g. convert-legacy-stream. */
+static const struct cli_cmd *by_program_name(const char *argv0)
+{
+	const char *base = strrchr(argv0, '/');
+	const struct cli_cmd *c;
+
+	base = base ? base + 1 : argv0;
+	for (c = cli_commands; c->name; c++)
+		if ((c->flags & CMD_RAW_ARGS) && !strcmp(c->name, base))
+			return c;
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli cli = { .argv0 = argv[0] };
 	const struct cli_cmd *cmd;
 	struct cli_args args;
 	int i = 1, used, rc;
+
+	if ((cmd = by_program_name(argv[0])))
+		return run_raw(&cli, cmd, argc - 1, argv + 1);
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
@@ -131,6 +157,8 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	i += used;
+	if (cmd->flags & CMD_RAW_ARGS)
+		return run_raw(&cli, cmd, argc - i, argv + i);
 	if (wants_help(argc - i, argv + i)) {
 		cli_print_cmd_usage(cmd, stdout);
 		return EXIT_OK;

@@ -20,6 +20,8 @@ const struct cli_opt vm_restore_opts[] = {
 	{ "trust-image", false, "on disagreement follow the image and correct the field" },
 	{ "width", true, "toolstack width of a v1 stream: 32 or 64 (default: detect)" },
 	{ "fake-xen", true, "simulate Xen with the recording fake backend writing to DIR" },
+	{ "varstored-root", true, "where varstored's sandboxes are (default " SIF_VARSTORED_ROOT ")" },
+	{ "swtpm-root", true, "where swtpm's sandboxes are (default " SIF_SWTPM_ROOT ")" },
 	{ "json", false, "the plan and outcome as JSON" },
 	{ NULL, false, NULL },
 };
@@ -62,6 +64,10 @@ struct sif_xen *cli_xen(struct cli *cli, struct cli_args *a, bool dry_run,
 	} else {
 		*label = "xen";
 		sif_xen_open_real(&x, &cli->err);
+	}
+	if (x) {
+		x->varstored_root = cli_optval(a, "varstored-root");
+		x->swtpm_root = cli_optval(a, "swtpm-root");
 	}
 	return x;
 }
@@ -149,6 +155,8 @@ static void print_json(const struct sif_restore_plan *plan, const struct sif_dom
 	json_object_object_add(o, "disagreed", json_object_new_boolean(r->disagreed));
 	json_object_object_add(o, "libxc_bytes", json_object_new_int64((int64_t)r->v2_bytes));
 	json_object_object_add(o, "qemu_bytes", json_object_new_int64((int64_t)r->qemu_bytes));
+	json_object_object_add(o, "efivars_bytes", json_object_new_int64((int64_t)r->efivars_bytes));
+	json_object_object_add(o, "vtpm_bytes", json_object_new_int64((int64_t)r->vtpm_bytes));
 	json_object_object_add(o, "backend", json_object_new_string(backend));
 	json_object_object_add(o, "dry_run", json_object_new_boolean(dry_run));
 	if (dry_run && v) {
@@ -201,6 +209,12 @@ void print_restore(struct cli *cli, const struct sif_restore_plan *plan,
 	if (r->qemu_bytes)
 		printf("qemu state:    %llu bytes %s\n", (unsigned long long)r->qemu_bytes,
 		       dry_run ? "checked" : "handed to the device model");
+	if (r->efivars_bytes)
+		printf("EFI variables: %llu bytes %s\n", (unsigned long long)r->efivars_bytes,
+		       dry_run ? "read" : "handed to varstored");
+	if (r->vtpm_bytes)
+		printf("vTPM state:    %llu bytes %s\n", (unsigned long long)r->vtpm_bytes,
+		       dry_run ? "decoded" : "handed to swtpm");
 	printf("backend:       %s", backend);
 	if (!dry_run)
 		printf("; domain %u running", r->domid);

@@ -153,30 +153,6 @@ out:
 	return rc;
 }
 
-/*
- * The whole image, walked as a restore would, before anything points at
- * it; it must end where the writing ended (the scan takes bytes after
- * End_of_image on a raw device for unused space).
- */
-static int check_image(const char *path, uint64_t size, struct sif_err *err)
-{
-	struct sif_image_scan_opts so = { 0 };
-	struct sif_image_summary sum;
-	struct sif_image img;
-	int rc;
-
-	if (sif_image_open(&img, path, 0, err) < 0)
-		return -1;
-	rc = sif_image_scan(&img, &so, &sum, err);
-	sif_image_close(&img);
-	if (rc == 0 && sum.image_bytes != size)
-		return sif_errf(err, SIF_EFORMAT, "%s: End_of_image at offset %llu but %llu bytes "
-				"were written: the domain's stream was not one libxc stream",
-				path, (unsigned long long)sum.image_bytes - SIF_FRAME_HEADER_LEN,
-				(unsigned long long)size);
-	return rc;
-}
-
 /* Take back an image nothing will point at: a file goes, a device loses its signature. */
 static void discard_image(const char *path)
 {
@@ -230,7 +206,7 @@ int cmd_vm_suspend(struct cli *cli, struct cli_args *a)
 	if (write_image(path, &s, uuid, &size, &cli->err) < 0)
 		goto fail;
 	written = true;
-	if (check_image(path, size, &cli->err) < 0) {
+	if (sif_image_check_written(path, size, NULL, &cli->err) < 0) {
 		sif_err_prefix(&cli->err, "the image the domain saved is not valid");
 		goto fail;
 	}

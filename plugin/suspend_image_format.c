@@ -8,6 +8,11 @@
  * can only be legacy images, so that is the default a toolstack without
  * the value must assume.  The field is not admin-settable: sif sets it when
  * it writes an image, and `sif vdi-check --fix` re-derives it from the image.
+ *
+ * Removable (plugin ABI 2): `sif plugin remove suspend_image_format` drops
+ * the column again; sif refuses while a VDI holds anything but legacy,
+ * unless forced.  The migration's text is released: never edit it (even a
+ * comment: tests/test_migration_pins.c), add a new migration instead.
  */
 #include <stddef.h>
 
@@ -42,6 +47,8 @@ static const struct sif_migration migrations[] = {
 		.sql = "ALTER TABLE VDI ADD COLUMN " FIELD " TEXT NOT NULL DEFAULT 'legacy' "
 		       "CHECK (" FIELD " IN ('legacy', 'structured', 'raw'));\n"
 		       "UPDATE VDI SET " FIELD " = 'legacy';\n",
+		/* SQLite >= 3.35; the column's own CHECK goes with it */
+		.down = "ALTER TABLE VDI DROP COLUMN " FIELD ";\n",
 	},
 };
 

@@ -34,6 +34,8 @@
 #include "sif/xl.h"
 
 #define PIPE_NAME "the restore pipe"
+/* Varstored and vTPM bodies are held whole before they are handed over. */
+#define DEVICE_RECORD_MAX (16u << 20)
 
 /* --- the producer: writes one v2 stream into the pipe ------------------- */
 
@@ -217,14 +219,17 @@ struct framed {
 	struct sif_src *src;
 	struct sif_xenops_record xenops;
 	bool have_xenops, have_libxc;
+	unsigned vtpms;
 	unsigned char *qemu;
 	uint32_t qemu_len;
 	bool has_qemu;
 };
 
+/* The whole body into *out (malloc'd); on failure *out is NULL. */
 static int sized_body(struct framed *f, const struct sif_frame_rec *rec, uint64_t max,
 		      unsigned char **out, struct sif_err *err)
 {
+	*out = NULL;
 	if (rec->length > max)
 		return sif_errf(err, SIF_EFORMAT, "%s: offset %llu: %s record of %llu bytes "
 				"exceeds the limit of %llu", f->src->name,
@@ -233,7 +238,12 @@ static int sized_body(struct framed *f, const struct sif_frame_rec *rec, uint64_
 	*out = malloc(rec->length ? rec->length : 1);
 	if (!*out)
 		return sif_errf(err, SIF_ENOMEM, "out of memory");
-	return sif_src_read_exact(f->src, *out, rec->length, rec->name, err);
+	if (sif_src_read_exact(f->src, *out, rec->length, rec->name, err) < 0) {
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 static int take_qemu(struct framed *f, unsigned char *buf, uint32_t len, uint64_t at,
@@ -336,6 +346,33 @@ static int h_libxc(struct framed *f, const struct sif_frame_rec *rec, bool v1,
 	return v1 ? libxc_qemu_after_v1(f, err) : 0;
 }
 
+/* Varstored, Swtpm, Swtpm0: read whole, handed to the backend at once. */
+static int h_device_state(struct framed *f, const struct sif_frame_rec *rec,
+			  struct sif_err *err)
+{
+	struct sif_domain_restore *r = f->r;
+	struct sif_xen *x = r->xen;
+	unsigned char *buf;
+	int rc;
+
+	if (sized_body(f, rec, DEVICE_RECORD_MAX, &buf, err) < 0)
+		return -1;
+	if (rec->type == SIF_FRAME_VARSTORED) {
+		rc = x->ops->varstored_restore(x, r->domid, buf, rec->length, err);
+		r->efivars_bytes += rec->length;
+	} else {
+		rc = x->ops->vtpm_restore(x, r->domid, f->vtpms++, buf, rec->length,
+					  rec->type == SIF_FRAME_SWTPM0 ? SIF_VTPM_RAW :
+					  SIF_VTPM_BASE64, err);
+		r->vtpm_bytes += rec->length;
+	}
+	free(buf);
+	if (rc < 0)
+		sif_err_prefix(err, "%s: %s record at offset %llu", f->src->name, rec->name,
+			       (unsigned long long)rec->offset);
+	return rc;
+}
+
 static int h_record(struct framed *f, const struct sif_frame_rec *rec, struct sif_err *err)
 {
 	unsigned char *buf;
@@ -348,18 +385,28 @@ static int h_record(struct framed *f, const struct sif_frame_rec *rec, struct si
 	case SIF_FRAME_LIBXC_LEGACY:
 		return h_libxc(f, rec, true, err);
 	case SIF_FRAME_QEMU_TRAD:
-	case SIF_FRAME_QEMU_XEN:
 		if (sized_body(f, rec, SIF_QEMU_RECORD_MAX, &buf, err) < 0)
 			return -1;
 		return take_qemu(f, buf, (uint32_t)rec->length, rec->offset, err);
+	case SIF_FRAME_VARSTORED:
+	case SIF_FRAME_SWTPM:
+	case SIF_FRAME_SWTPM0:
+		return h_device_state(f, rec, err);
+	case SIF_FRAME_DEMU:
+		return sif_errf(err, SIF_EREFUSED,
+				"%s: offset %llu: a Demu record (vGPU state%s): restoring a vGPU "
+				"needs emu-manager and the vGPU device model, which sif does not "
+				"drive; restore this VM with xenopsd", f->src->name,
+				(unsigned long long)rec->offset,
+				rec->body_kind == SIF_BODY_OPAQUE ? ", unsized" : "");
 	case SIF_FRAME_END:
 		return 0;
 	default:
-		/* Libxl (xenlight), Demu (vGPU), Varstored (UEFI), Swtpm (vTPM) */
+		/* Libxl, Qemu_xen: xenopsd fails them with Suspend_image_failure */
 		return sif_errf(err, SIF_EREFUSED,
-				"%s: offset %llu: a %s record: sif restores libxc streams and "
-				"qemu state only, not %s state", f->src->name,
-				(unsigned long long)rec->offset, rec->name, rec->name);
+				"%s: offset %llu: a %s record: xenopsd refuses it at restore "
+				"(Suspend_image_failure), and so does sif", f->src->name,
+				(unsigned long long)rec->offset, rec->name);
 	}
 }
 
@@ -683,7 +730,7 @@ int sif_domain_restore_run(struct sif_domain_restore *r, struct sif_err *err)
 
 	r->domid = 0;
 	r->records[0] = '\0';
-	r->v2_bytes = r->qemu_bytes = 0;
+	r->v2_bytes = r->qemu_bytes = r->efivars_bytes = r->vtpm_bytes = 0;
 	r->converted = r->disagreed = false;
 	if (key_format(r, err) < 0)
 		return -1;

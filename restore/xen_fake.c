@@ -106,7 +106,7 @@ static int fake_restore(struct sif_xen *x, uint32_t domid, int fd, bool hvm,
 	int out, rc = -1;
 
 	snprintf(path, sizeof(path), "%s/restore-%u.libxc", f->dir, domid);
-	out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (out < 0)
 		return sif_errno(err, SIF_EIO, "fake Xen: %s", path);
 	/* image header (24 bytes), domain header (16), then records to END (type 0) */
@@ -158,22 +158,60 @@ static int fake_save(struct sif_xen *x, uint32_t domid, int fd, bool hvm,
 	return send_file(path, fd, NULL, err);
 }
 
-static int fake_dm_load(struct sif_xen *x, uint32_t domid, const void *buf, size_t len,
-			struct sif_err *err)
+/* State handed over, every byte, into dir/name. */
+static int keep_bytes(struct fake *f, const char *name, const void *buf, size_t len,
+		      struct sif_err *err)
 {
-	struct fake *f = x->priv;
 	char path[4096];
 	int out, rc;
 
-	snprintf(path, sizeof(path), "%s/dm-%u.state", f->dir, domid);
-	out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
+	out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (out < 0)
 		return sif_errno(err, SIF_EIO, "fake Xen: %s", path);
 	rc = sif_write_exact(out, buf, len, path, err);
 	close(out);
-	if (rc < 0)
+	return rc;
+}
+
+static int fake_dm_load(struct sif_xen *x, uint32_t domid, const void *buf, size_t len,
+			struct sif_err *err)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "dm-%u.state", domid);
+	if (keep_bytes(x->priv, name, buf, len, err) < 0)
 		return -1;
 	return logf_(x, "dm_state_load", err, " domid=%u bytes=%zu", domid, len);
+}
+
+static int fake_varstored(struct sif_xen *x, uint32_t domid, const void *buf, size_t len,
+			  struct sif_err *err)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "efivars-%u.dat", domid);
+	if (keep_bytes(x->priv, name, buf, len, err) < 0)
+		return -1;
+	return logf_(x, "varstored_restore", err, " domid=%u bytes=%zu", domid, len);
+}
+
+static int fake_vtpm(struct sif_xen *x, uint32_t domid, unsigned index, const void *buf,
+		     size_t len, enum sif_vtpm_form form, struct sif_err *err)
+{
+	unsigned char *raw;
+	size_t raw_len;
+	char name[64];
+
+	snprintf(name, sizeof(name), "vtpm-%u.%u.state", domid, index);
+	if (keep_bytes(x->priv, name, buf, len, err) < 0)
+		return -1;
+	/* what the real backend would write for swtpm: refused as it would be */
+	if (sif_vtpm_state_bytes(buf, len, form, &raw, &raw_len, err) < 0)
+		return -1;
+	free(raw);
+	return logf_(x, "vtpm_restore", err, " domid=%u index=%u form=%s bytes=%zu state=%zu",
+		     domid, index, form == SIF_VTPM_RAW ? "raw" : "base64", len, raw_len);
 }
 
 static int fake_dm_save(struct sif_xen *x, uint32_t domid, int fd, uint64_t *len,
@@ -242,6 +280,8 @@ static const struct sif_xen_ops fake_ops = {
 	.domain_save = fake_save,
 	.dm_state_load = fake_dm_load,
 	.dm_state_save = fake_dm_save,
+	.varstored_restore = fake_varstored,
+	.vtpm_restore = fake_vtpm,
 	.domain_unpause = fake_unpause,
 	.domain_destroy = fake_destroy,
 	.domain_lookup = fake_lookup,
@@ -269,7 +309,14 @@ int sif_xen_open_fake(struct sif_xen **out, const char *dir, const char *fail_at
 	x->priv = f;
 	f->next_domid = 1;
 	snprintf(path, sizeof(path), "%s/calls.log", dir);
-	f->log = fopen(path, "a");
+	{
+		/* private like every file sif writes, whatever the umask */
+		int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+
+		f->log = fd >= 0 ? fdopen(fd, "a") : NULL;
+		if (fd >= 0 && !f->log)
+			close(fd);
+	}
 	if (!f->log) {
 		sif_errno(err, SIF_EIO, "fake Xen: %s", path);
 		fake_close(x);

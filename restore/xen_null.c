@@ -82,6 +82,27 @@ static int null_dm_save(struct sif_xen *x, uint32_t domid, int fd, uint64_t *len
 	return null_refuse(err, "saving device-model state");
 }
 
+static int null_varstored(struct sif_xen *x, uint32_t domid, const void *buf, size_t len,
+			  struct sif_err *err)
+{
+	(void)x; (void)domid; (void)buf; (void)len; (void)err;
+	return 0;
+}
+
+/* Checked as the real backend would decode it, then dropped. */
+static int null_vtpm(struct sif_xen *x, uint32_t domid, unsigned index, const void *buf,
+		     size_t len, enum sif_vtpm_form form, struct sif_err *err)
+{
+	unsigned char *raw;
+	size_t raw_len;
+
+	(void)x; (void)domid; (void)index;
+	if (sif_vtpm_state_bytes(buf, len, form, &raw, &raw_len, err) < 0)
+		return -1;
+	free(raw);
+	return 0;
+}
+
 static int null_domid_op(struct sif_xen *x, uint32_t domid, struct sif_err *err)
 {
 	(void)x; (void)domid; (void)err;
@@ -123,6 +144,8 @@ static const struct sif_xen_ops null_ops = {
 	.domain_save = null_save,
 	.dm_state_load = null_dm_load,
 	.dm_state_save = null_dm_save,
+	.varstored_restore = null_varstored,
+	.vtpm_restore = null_vtpm,
 	.domain_unpause = null_domid_op,
 	.domain_destroy = null_domid_op,
 	.domain_lookup = null_lookup,

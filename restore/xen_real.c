@@ -27,6 +27,7 @@
 #include "sif/io.h"
 #include "sif/sexpr.h"
 #include "xen_real.h"
+#include "xen_real_efi.h"
 
 #define SUSPEND_TIMEOUT_S 60    /* libxl's wait for the guest's acknowledgement */
 #define MAXMEM_SLACK_KIB 1024   /* libxl's LIBXL_MAXMEM_CONSTANT */
@@ -525,6 +526,8 @@ static const struct sif_xen_ops real_ops = {
 	.domain_save = real_save,
 	.dm_state_load = real_dm_load,
 	.dm_state_save = real_dm_save,
+	.varstored_restore = real_varstored_restore,
+	.vtpm_restore = real_vtpm_restore,
 	.domain_unpause = real_unpause,
 	.domain_destroy = real_destroy,
 	.domain_lookup = real_lookup,

@@ -5,13 +5,15 @@
 #     structured image (ext2 + v2 records, written by a later toolstack);
 #  2. the upgrade marks every existing VDI legacy, in the SQLite pool DB and
 #     in a xapi state.db (db check first: the state.db upgrade is refused
-#     unless the xapi that reads it has the field: --target-has-field); the
-#     formats are listed;
+#     unless the xapi that reads it has the field: --target-has-field; db
+#     downgrade is the way back); the formats are listed;
 #  3. each VM is resumed as a dry run: decision, platformdata, legacy flag,
 #     the image converted and verified, without Xen; the structured image
 #     disagrees with the mark and `vdi-check --fix` re-derives it;
 #  4. a running VM is suspended to a raw image through the fake Xen backend
-#     (simulated: there is no hypervisor here), then resumed the same way.
+#     (simulated: there is no hypervisor here), then resumed the same way;
+#  5. the pool's legacy images are converted ahead of time (pool-convert-legacy)
+#     into structured images that today's xenopsd resumes without conversion.
 set -eu
 B=${1:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -68,6 +70,10 @@ run "$SIF" db check --with-plugins "$work/state.db" | tail -1
 grep -o 'storage_lock="[a-z]*" suspend_image_format="legacy" tags' "$work/state.db" | head -1
 echo "($(($(stat -c %s "$work/state.db") - $(stat -c %s "$work/state.db.orig"))) bytes added:" \
 	"$(grep -o ' suspend_image_format="legacy"' "$work/state.db" | wc -l) times ' suspend_image_format=\"legacy\"')"
+echo "(and the way back, for a xapi without the field: db downgrade gives back the bytes)"
+cp "$work/state.db" "$work/state.db.upgraded"
+run "$SIF" db downgrade --output "$work/state.db.down" "$work/state.db"
+cmp "$work/state.db.down" "$work/state.db.orig" && echo "(identical to the file before the upgrade)"
 
 step "3. resume each suspended VM as a dry run (no Xen: convert and verify only)"
 n=0
@@ -101,3 +107,12 @@ cmp "$work/fake-xen/save.libxc" "$work/fake-xen/restore-1.libxc" &&
 	echo "(the fake libxenguest received exactly the stream the domain saved)"
 run "$SIF" vdi-list type=suspend params=uuid,suspend-image-format,location
 run "$SIF" vm-list params=name-label,power-state
+
+step "5. convert the pool's legacy images ahead of time: any current host resumes them as they are"
+mkdir -p "$work/converted"
+run "$SIF" pool-convert-legacy --out-dir "$work/converted" --dry-run
+run "$SIF" pool-convert-legacy --out-dir "$work/converted"
+run "$SIF" vdi-list type=suspend params=uuid,suspend-image-format,location
+run "$SIF" pool-convert-legacy --out-dir "$work/converted"
+vm=$(head -1 "$work/suspended")
+run "$SIF" vm-resume uuid="$vm" --dry-run

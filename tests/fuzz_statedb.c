@@ -24,6 +24,7 @@
 #include "sif/statedb.h"
 #include "sif/strbuf.h"
 #include "sif/xapi_value.h"
+#include "fuzz_statedb_kinds.h"
 
 #define MAXA 256
 
@@ -169,16 +170,6 @@ static const struct sif_statedb_visitor rt_visitor = {
 	.manifest = rt_manifest, .table_begin = rt_table_begin, .row = rt_row,
 	.table_end = rt_table_end,
 };
-
-static enum sif_xapi_kind kind_by_name(void *u, const char *table, const char *column)
-{
-	(void)u; (void)table;
-	if (strstr(column, "config") || strstr(column, "platform"))
-		return SIF_XAPI_MAP;
-	if (!strcmp(column, "tags") || !strcmp(column, "VBDs"))
-		return SIF_XAPI_SET;
-	return SIF_XAPI_STRING;
-}
 
 /* Read `in`, write it back into a memfd; returns the bytes (malloc'd) or NULL. */
 static char *reserialise(const char *in, size_t len, size_t chunk, int kinds, size_t *out_len)

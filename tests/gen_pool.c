@@ -102,7 +102,7 @@ int main(int argc, char **argv)
 	uint64_t seed = 1;
 	struct sif_ctx *ctx;
 	char pool[48], hosts[3][48], srs[2][48], u[37], label[64];
-	const char *out = NULL, *images[64];
+	const char *out = NULL, **images = calloc((size_t)argc, sizeof(*images));
 	int c, nimages = 0;
 
 	for (c = 1; c < argc; c++) {
@@ -114,7 +114,7 @@ int main(int argc, char **argv)
 			vdis = strtol(argv[++c], NULL, 0);
 		else if (!strcmp(argv[c], "--suspended") && c + 1 < argc)
 			suspended = strtol(argv[++c], NULL, 0);
-		else if (!strcmp(argv[c], "--suspend-image") && c + 1 < argc && nimages < 64)
+		else if (!strcmp(argv[c], "--suspend-image") && c + 1 < argc && images)
 			images[nimages++] = argv[++c];
 		else if (argv[c][0] != '-' && !out)
 			out = argv[c];
@@ -207,5 +207,6 @@ int main(int argc, char **argv)
 		die();
 	sif_db_close(db);
 	sif_ctx_free(ctx);
+	free(images);
 	return 0;
 }

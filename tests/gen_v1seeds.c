@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,13 +104,65 @@ static int seeds_convert(const char *top)
 	return 0;
 }
 
+/*
+ * fuzz_dropin: what the drop-in's fd carries after xenopsd read the
+ * signature (the v1 stream, a legacy image's qemu record, padding), with
+ * the option byte matching the stream and both fd kinds.
+ */
+static int seeds_dropin(const char *top)
+{
+	char dir[4096], tmp[4200];
+	int n = 0;
+
+	snprintf(dir, sizeof(dir), "%s/fuzz_dropin", top);
+	if (mkdir_p(dir) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(v1_variants) / sizeof(v1_variants[0]); i++) {
+		struct v1gen_opts o = v1_variants[i];
+		unsigned char pre[2] = { 0, (unsigned char)(i * 29) };
+		bool image = o.wrap == V1GEN_LEGACY_IMAGE;
+		char path[4300], buf[1 << 16];
+		int in, out;
+		ssize_t r;
+
+		pre[0] = (unsigned char)((o.width == 64 ? 1 : 0) | (o.guest == SIF_V1_HVM ? 2 : 0) |
+					 (image || !o.qemu ? 4 : 0) | (o.wrap == V1GEN_XL ? 16 : 0));
+		for (int kind = 0; kind < 2; kind++, pre[0] |= 32) {
+			if (!image) {
+				if (v1_seed(dir, n++, pre, 2, &o) < 0)
+					return -1;
+				continue;
+			}
+			/* a legacy image without its 15-byte signature, and padding */
+			if (v1_seed(top, 0, pre, 2, &o) < 0)
+				return -1;
+			snprintf(path, sizeof(path), "%s/seed-000", top);
+			snprintf(tmp, sizeof(tmp), "%s/seed-%03d", dir, n++);
+			in = open(path, O_RDONLY);
+			out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+			if (in < 0 || out < 0 || write(out, pre, 2) != 2 ||
+			    lseek(in, 2 + 15, SEEK_SET) < 0)
+				return -1;
+			while ((r = read(in, buf, sizeof(buf))) > 0)
+				if (write(out, buf, (size_t)r) != r)
+					return -1;
+			memset(buf, 0, 64);
+			if (write(out, buf, 64) != 64 || close(out) < 0 || close(in) < 0 ||
+			    unlink(path) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
 		fprintf(stderr, "usage: gen_v1seeds DIR\n");
 		return 2;
 	}
-	if (mkdir_p(argv[1]) < 0 || seeds_v1(argv[1]) < 0 || seeds_convert(argv[1]) < 0)
+	if (mkdir_p(argv[1]) < 0 || seeds_v1(argv[1]) < 0 || seeds_convert(argv[1]) < 0 ||
+	    seeds_dropin(argv[1]) < 0)
 		return 1;
 	return 0;
 }

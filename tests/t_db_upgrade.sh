@@ -10,22 +10,8 @@ set -u
 GEN="$SIF_BUILD/tests/gen_statedb"
 T=$(mktemp -d "${TMPDIR:-/tmp}/sif-upgrade.XXXXXX")
 trap 'rm -rf "$T"' EXIT
-fails=0
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
-
-# run NAME EXPECTED-EXIT ARGS...: output in $T/out, $T/err
-run() {
-	name=$1 want=$2; shift 2
-	"$SIF" "$@" >"$T/out" 2>"$T/err"
-	rc=$?
-	if [ "$rc" -ne "$want" ]; then
-		bad "$name: exit $rc, want $want"; cat "$T/err"
-		return 1
-	fi
-	return 0
-}
-has() { grep -qF -- "$2" "$T/$1" || { bad "missing '$2' in $1: $(cat "$T/$1")"; return 1; }; }
+edit_cmd="db upgrade --target-has-field"
+. "$(dirname "$0")/lib_statedb_cli.sh"
 
 "$GEN" --vdis 2000 -o "$T/plain.db" || exit 1
 "$GEN" --vdis 2000 --field legacy -o "$T/want.db" || exit 1
@@ -84,28 +70,8 @@ awk '/^enum / && !e { print "enum suspend_image_format legacy structured raw"; e
 run schema-file 0 db upgrade "$T/t.db" --xapi-schema "$T/with-field.schema" &&
 	cmp -s "$T/t.db" "$T/want.db" && ok "--xapi-schema FILE with the column: upgraded"
 
-# usage errors
-run usage-missing 2 db upgrade
-run usage-both 2 db upgrade --target-has-field "$T/b.db" --backup --output "$T/x.db" && has err "--backup"
-run usage-dry 2 db upgrade --target-has-field "$T/b.db" --dry-run --output "$T/x.db"
-run missing-file 1 db upgrade --target-has-field "$T/nope.db" && has err "$T/nope.db"
-run no-plugins 1 --no-plugins db upgrade --target-has-field "$T/b.db" && has err "no loaded plugin adds a field"
+usage_errors "$T/b.db"
 
-# bad inputs: exit 1, file and place named, file unchanged
-head='<?xml version="1.0" encoding="UTF-8"?>
-<database><manifest><pair key="schema_major_vsn" value="5"/><pair key="schema_minor_vsn" value="909"/><pair key="generation_count" value="9"/></manifest>'
-check_bad() { # NAME CONTENT EXPECTED-TEXT...
-	name=$1 content=$2; shift 2
-	f="$T/$name.db"
-	printf '%s' "$content" > "$f"
-	cp "$f" "$f.orig"
-	run "$name" 1 db upgrade --target-has-field "$f" || return
-	has err "sif: $f: " || return
-	for want in "$@"; do has err "$want" || return; done
-	cmp -s "$f" "$f.orig" || { bad "$name: file changed"; return; }
-	[ "$(ls -A "$T" | grep -c "^\.$name\.db\.sif-tmp")" -eq 0 ] || { bad "$name: temp left"; return; }
-	ok "refuses $name"
-}
 check_bad not-xml 'this is not XML' "not valid XML"
 check_bad truncated "$(head -c 40000 "$T/orig.db")" "not valid XML"
 check_bad truncated-end "$(head -c $(($(stat -c %s "$T/orig.db") - 3)) "$T/orig.db")" "not valid XML"

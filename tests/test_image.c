@@ -251,12 +251,21 @@ static void framing_rules(void **state)
 	raw_refuses(good, r.xenops + 8, 8, 1ULL << 40, "Xenops record length 1099511627776, "
 		    "expected 1 to 1048576", NULL);
 	{
+		/* an unsized Demu record ends the framing: the rest is opaque */
 		char *p = tu_strf("%s/demu.img", dir);
+		struct sif_image_summary s;
 
 		it_copy(good, p);
 		it_patch_le64(p, r.qemu, 0xf10);
 		it_patch_le64(p, r.qemu + 8, 0);
-		expect_scan_fail(p, "Demu record without a length", "unsized stream");
+		scan_ok(p, &s);
+		assert_int_equal(s.opaque_offset, r.qemu + 16);
+		assert_int_equal(s.opaque_bytes, r.total - r.qemu - 16);
+		assert_int_equal(s.image_bytes, r.qemu + 16);
+		/* a sized one (2015-2017) is a sized record */
+		it_patch_le64(p, r.qemu + 8, 3000);
+		scan_ok(p, &s);
+		assert_int_equal(s.opaque_offset, 0);
 		free(p);
 	}
 	raw_refuses(good, r.end + 8, 8, 5, "End_of_image record length 5, expected 0", NULL);

@@ -75,9 +75,9 @@ static int failing_rename(const char *a, const char *b)
 
 static void injected_failures_leave_target(void **state)
 {
-	static const struct sif_fs_ops bad_write = { failing_write, fsync, rename };
-	static const struct sif_fs_ops bad_fsync = { failing_write, failing_fsync, rename };
-	static const struct sif_fs_ops bad_rename = { failing_write, fsync, failing_rename };
+	static const struct sif_fs_ops bad_write = { failing_write, fsync, rename, NULL };
+	static const struct sif_fs_ops bad_fsync = { failing_write, failing_fsync, rename, NULL };
+	static const struct sif_fs_ops bad_rename = { failing_write, fsync, failing_rename, NULL };
 	const struct sif_fs_ops *cases[] = { &bad_write, &bad_fsync, &bad_rename };
 	char *path = tu_strf("%s/target", dir), *got;
 	size_t i;
@@ -112,6 +112,49 @@ static void injected_failures_leave_target(void **state)
 	free(path);
 }
 
+/* Under any umask: the temp file 0600 while written; a new target the
+ * mode asked for, limited; a replaced one keeps its mode and owner. */
+static void modes_and_owner(void **state)
+{
+	static const mode_t umasks[] = { 0, 022, 0277 };
+	char *path = tu_strf("%s/target", dir);
+	struct sif_atomic_file af;
+	struct sif_err err;
+	struct stat st;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(umasks) / sizeof(umasks[0]); i++) {
+		mode_t old = umask(umasks[i]);
+
+		unlink(path);
+		assert_int_equal(sif_atomic_open(&af, path, 0644, &err), 0);
+		assert_int_equal(fstat(af.fd, &st), 0);
+		assert_int_equal(st.st_mode & 07777, 0600);
+		sif_atomic_limit_mode(&af, 0640);
+		assert_int_equal(sif_atomic_commit(&af, &err), 0);
+		assert_int_equal(stat(path, &st), 0);
+		assert_int_equal(st.st_mode & 07777, 0640);
+
+		/* replaced: mode and owner stay (another owner only as root) */
+		assert_int_equal(chmod(path, 0604), 0);
+		if (geteuid() == 0)
+			assert_int_equal(chown(path, 4242, 4343), 0);
+		assert_int_equal(sif_atomic_open(&af, path, 0600, &err), 0);
+		assert_int_equal(fstat(af.fd, &st), 0);
+		assert_int_equal(st.st_mode & 07777, 0600);
+		assert_int_equal(sif_atomic_commit(&af, &err), 0);
+		assert_int_equal(stat(path, &st), 0);
+		assert_int_equal(st.st_mode & 07777, 0604);
+		if (geteuid() == 0) {
+			assert_int_equal(st.st_uid, 4242);
+			assert_int_equal(st.st_gid, 4343);
+		}
+		umask(old);
+	}
+	free(path);
+}
+
 static void stale_temp_of_dead_process_is_removed(void **state)
 {
 	char *path = tu_strf("%s/state.db", dir);
@@ -136,6 +179,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(replace_keeps_mode_and_content, setup, teardown),
 		cmocka_unit_test_setup_teardown(injected_failures_leave_target, setup, teardown),
+		cmocka_unit_test_setup_teardown(modes_and_owner, setup, teardown),
 		cmocka_unit_test_setup_teardown(stale_temp_of_dead_process_is_removed, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,37 +18,7 @@
 #include "dbutil.h"
 #include "testutil.h"
 
-struct fx {
-	char *dir, *db, *copy;
-};
-
-static int setup(void **state)
-{
-	struct fx *fx = calloc(1, sizeof(*fx));
-
-	fx->dir = tu_mkdtemp();
-	fx->db = tu_strf("%s/pool.db", fx->dir);
-	fx->copy = tu_strf("%s/before.db", fx->dir);
-	/* a pool from before the plugin: base schema and core migrations */
-	assert_int_equal(tu_gen_pool(fx->db, "--vms 5 --vdis 12 --suspended 2"), 0);
-	*state = fx;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *fx = *state;
-
-	sif_db_fail_writes_after(-1);
-	tu_rmrf(fx->dir);
-	free(fx->dir);
-	free(fx->db);
-	free(fx->copy);
-	free(fx);
-	return 0;
-}
-
-static void snapshot(struct fx *fx)
+static void snapshot(struct tu_pool_fx *fx)
 {
 	tu_copy_file(fx->db, fx->copy);
 }
@@ -74,7 +44,7 @@ static void free_ctx(struct sif_ctx *ctx, char *pdir)
 
 static void applies_in_order_once(void **state)
 {
-	struct fx *fx = *state;
+	struct tu_pool_fx *fx = *state;
 	char *pdir;
 	struct sif_ctx *ctx = ctx_with((const char *[]){ "suspend_image_format", "vm_note", NULL }, &pdir);
 	struct sif_db *db;
@@ -110,7 +80,7 @@ static void applies_in_order_once(void **state)
 
 static void dry_run_changes_nothing(void **state)
 {
-	struct fx *fx = *state;
+	struct tu_pool_fx *fx = *state;
 	char *pdir;
 	struct sif_ctx *ctx = ctx_with((const char *[]){ "suspend_image_format", NULL }, &pdir);
 	struct sif_db *db;
@@ -128,7 +98,7 @@ static void dry_run_changes_nothing(void **state)
 
 static void newer_db_is_refused_untouched(void **state)
 {
-	struct fx *fx = *state;
+	struct tu_pool_fx *fx = *state;
 	struct sif_ctx *ctx;
 	struct sif_db *db;
 	struct sif_err err;
@@ -152,7 +122,7 @@ static void newer_db_is_refused_untouched(void **state)
 
 static void missing_plugin_is_named(void **state)
 {
-	struct fx *fx = *state;
+	struct tu_pool_fx *fx = *state;
 	char *pdir;
 	struct sif_ctx *ctx = ctx_with((const char *[]){ "suspend_image_format", NULL }, &pdir);
 	struct sif_ctx *bare;
@@ -173,7 +143,7 @@ static void missing_plugin_is_named(void **state)
 
 static void changed_migration_is_refused(void **state)
 {
-	struct fx *fx = *state;
+	struct tu_pool_fx *fx = *state;
 	struct sif_ctx *ctx;
 	struct sif_db *db;
 	struct sif_err err;
@@ -192,7 +162,7 @@ static void changed_migration_is_refused(void **state)
 
 static void failing_migration_rolls_back(void **state)
 {
-	struct fx *fx = *state;
+	struct tu_pool_fx *fx = *state;
 	char *pdir;
 	struct sif_ctx *ctx = ctx_with((const char *[]){ "broken_migration", NULL }, &pdir);
 	struct sif_db *db;
@@ -216,7 +186,7 @@ static void failing_migration_rolls_back(void **state)
  * DB byte-identical to before, or succeeds; the first success ends it. */
 static void write_failure_at_every_write(void **state)
 {
-	struct fx *fx = *state;
+	struct tu_pool_fx *fx = *state;
 	char *pdir;
 	struct sif_ctx *ctx = ctx_with((const char *[]){ "suspend_image_format", NULL }, &pdir);
 	struct sif_err err;
@@ -257,7 +227,7 @@ static void write_failure_at_every_write(void **state)
 
 static void non_sif_database_refused(void **state)
 {
-	struct fx *fx = *state;
+	struct tu_pool_fx *fx = *state;
 	char *other = tu_strf("%s/other.db", fx->dir);
 	struct sif_ctx *ctx;
 	struct sif_db *db;
@@ -280,15 +250,16 @@ static void non_sif_database_refused(void **state)
 
 int main(void)
 {
+#define POOL_TEST(f) cmocka_unit_test_setup_teardown(f, tu_pool_setup, tu_pool_teardown)
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(applies_in_order_once, setup, teardown),
-		cmocka_unit_test_setup_teardown(dry_run_changes_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(newer_db_is_refused_untouched, setup, teardown),
-		cmocka_unit_test_setup_teardown(missing_plugin_is_named, setup, teardown),
-		cmocka_unit_test_setup_teardown(changed_migration_is_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(failing_migration_rolls_back, setup, teardown),
-		cmocka_unit_test_setup_teardown(write_failure_at_every_write, setup, teardown),
-		cmocka_unit_test_setup_teardown(non_sif_database_refused, setup, teardown),
+		POOL_TEST(applies_in_order_once),
+		POOL_TEST(dry_run_changes_nothing),
+		POOL_TEST(newer_db_is_refused_untouched),
+		POOL_TEST(missing_plugin_is_named),
+		POOL_TEST(changed_migration_is_refused),
+		POOL_TEST(failing_migration_rolls_back),
+		POOL_TEST(write_failure_at_every_write),
+		POOL_TEST(non_sif_database_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

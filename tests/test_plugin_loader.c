@@ -67,7 +67,40 @@ static void refuses_wrong_abi(void **state)
 {
 	(void)state;
 	expect_refusal((const char *[]){ "bad_abi", NULL }, "bad_abi.so",
-		       "built for plugin ABI 99, this sif speaks ABI 1");
+		       "built for plugin ABI 99, this sif speaks ABI 2 (and loads 1)");
+}
+
+/* ABI 1 (migrations without `down`, a shorter element) still loads, read
+ * with its own layout; its migrations have no down step. */
+static void loads_abi1_plugin(void **state)
+{
+	struct sif_ctx *ctx;
+	struct sif_err err;
+	size_t i, found = 0;
+
+	(void)state;
+	assert_int_equal(load((const char *[]){ "abi1_note", "suspend_image_format", NULL },
+			      &err, &ctx, NULL), 0);
+	assert_int_equal(sif_ctx_nplugins(ctx), 2);
+	assert_non_null(sif_ctx_field(ctx, "VM", "note1"));
+	for (i = 0; i < sif_ctx_nmigrations(ctx); i++) {
+		const struct sif_migration *m = sif_ctx_migration_at(ctx, i);
+
+		if (!strcmp(m->id, "abi1_note/0002_add_note1")) {
+			assert_non_null(strstr(m->sql, "ADD COLUMN note1"));
+			assert_string_equal(m->doc, "add VM.note1");
+			assert_null(m->down);
+			found++;
+		} else if (!strcmp(m->id, "abi1_note/0001_nothing")) {
+			assert_string_equal(m->sql, "SELECT 1;");
+			found++;
+		} else if (!strcmp(m->id, "suspend_image_format/0001_add_field")) {
+			assert_non_null(m->down);
+			found++;
+		}
+	}
+	assert_int_equal(found, 3);
+	sif_ctx_free(ctx);
 }
 
 static void refuses_missing_entry(void **state)
@@ -218,6 +251,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(good_plugins_load),
 		cmocka_unit_test(refuses_wrong_abi),
+		cmocka_unit_test(loads_abi1_plugin),
 		cmocka_unit_test(refuses_missing_entry),
 		cmocka_unit_test(refuses_null_description),
 		cmocka_unit_test(refuses_core_clash),

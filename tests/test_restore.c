@@ -1,10 +1,13 @@
 /*
  * The restore path end to end, in-process, through the fake Xen backend:
  * {legacy PV32, legacy PV64, legacy HVM, structured with Libxc, structured
- * with Libxc_legacy, raw} x {resume, receive from a pre-4.5 host, receive
- * from a current host}.  The backend must get exactly the converter's
- * output (or the untouched v2 stream), the device model exactly the qemu
- * record; refused combinations are refused with what each side says.
+ * with Libxc_legacy, raw, raw UEFI with Varstored, Swtpm0 and Swtpm} x
+ * {resume, receive from a pre-4.5 host, receive from a current host}.  The
+ * backend must get exactly the converter's output (or the untouched v2
+ * stream), the device model exactly the qemu record, varstored and swtpm
+ * exactly their records' bodies (Swtpm decoded from base64); refused
+ * combinations are refused with what each side says, and Demu, Qemu_xen,
+ * Libxl and a Swtpm that is not base64 are refused with the domain destroyed.
  * Then the bad inputs: disagreement, missing or unreadable image, a
  * truncated image mid-restore (VM stays Suspended, DB byte-identical), an
  * unknown platformdata value.
@@ -29,10 +32,12 @@
 #include "sif/restore.h"
 #include "sif/suspend.h"
 #include "dbutil.h"
+#include "imgtest.h"
 #include "testutil.h"
 #include "v2gen.h"
 
-enum kind { LEGACY_PV32, LEGACY_PV64, LEGACY_HVM, STRUCTURED, STRUCTURED_V1, RAW, NKINDS };
+enum kind { LEGACY_PV32, LEGACY_PV64, LEGACY_HVM, STRUCTURED, STRUCTURED_V1, RAW, UEFI,
+	    NKINDS };
 
 static const struct {
 	const char *name, *field;       /* what the VDI says */
@@ -54,6 +59,11 @@ static const struct {
 			    .v1_kv = "guest=pv width=64 guest_width=64 pages=700" }, false, true, 0 },
 	[RAW] = { "raw", "raw", { .kind = IMGGEN_RAW, .qemu_bytes = 3000,
 		  .v2 = { .guest = V2GEN_HVM, .pages = 800 }, .raw_tail = 4096 }, true, false, 3000 },
+	/* today's UEFI VM with a vTPM, as xenopsd writes it (both vTPM record kinds) */
+	[UEFI] = { "raw UEFI", "raw", { .kind = IMGGEN_RAW, .qemu_bytes = 3000,
+		   .v2 = { .guest = V2GEN_HVM, .pages = 500, .seed = 8 }, .vm_str = "uefi",
+		   .varstored_bytes = 7000, .swtpm0_bytes = 2000, .swtpm_bytes = 4000 },
+		   true, false, 3000 },
 };
 
 struct fx {
@@ -154,6 +164,50 @@ static void set_vm(struct fx *fx, int k, const char *image)
 		   kinds[k].hvm ? "hvm" : "pv");
 }
 
+/* fake/name holds exactly imggen's body of `type`. */
+static void same_body(const char *fake, const char *name, int k, uint64_t type)
+{
+	char *path = tu_strf("%s/%s", fake, name), *got;
+	unsigned char *want;
+	size_t got_len, want_len;
+
+	want = imggen_record_body(&kinds[k].img, type, false, &want_len);
+	got = tu_read_file(path, &got_len);
+	if (!got || got_len != want_len || memcmp(got, want, want_len))
+		fail_msg("%s: %s is not the record's body", kinds[k].name, name);
+	free(path); free(got); free(want);
+}
+
+/* Varstored and the vTPM records, handed over byte for byte, in order. */
+static void check_device_state(const char *fake, int k, const char *calls)
+{
+	const struct imggen_opts *o = &kinds[k].img;
+	char *line;
+	size_t b64;
+
+	if (!o->varstored_bytes) {
+		assert_null(strstr(calls, "varstored_restore"));
+		assert_null(strstr(calls, "vtpm_restore"));
+		return;
+	}
+	same_body(fake, "efivars-1.dat", k, 0xf11);
+	line = tu_strf("varstored_restore domid=1 bytes=%u", o->varstored_bytes);
+	assert_non_null(strstr(calls, line));
+	free(line);
+	same_body(fake, "vtpm-1.0.state", k, 0xf12);
+	line = tu_strf("vtpm_restore domid=1 index=0 form=raw bytes=%u state=%u",
+		       o->swtpm0_bytes, o->swtpm0_bytes);
+	assert_non_null(strstr(calls, line));
+	free(line);
+	same_body(fake, "vtpm-1.1.state", k, 0xf13);
+	free(imggen_record_body(o, 0xf13, false, &b64));
+	/* base64 as xapi keeps it: decoded, the state imggen encoded */
+	line = tu_strf("vtpm_restore domid=1 index=1 form=base64 bytes=%zu state=%u", b64,
+		       o->swtpm_bytes);
+	assert_non_null(strstr(calls, line));
+	free(line);
+}
+
 static void check_fake(struct fx *fx, const char *fake, int k, const char *libxc,
 		       const char *qemu)
 {
@@ -173,6 +227,7 @@ static void check_fake(struct fx *fx, const char *fake, int k, const char *libxc
 					     : "domain_restore domid=1 hvm=0"));
 	assert_non_null(strstr(calls, "domain_unpause domid=1"));
 	assert_null(strstr(calls, "domain_destroy"));
+	check_device_state(fake, k, calls);
 	free(got); free(dm); free(log); free(calls);
 }
 
@@ -263,6 +318,59 @@ static void legacy_hvm(void **state) { one_kind(*state, LEGACY_HVM); }
 static void structured_libxc(void **state) { one_kind(*state, STRUCTURED); }
 static void structured_libxc_legacy(void **state) { one_kind(*state, STRUCTURED_V1); }
 static void raw_image(void **state) { one_kind(*state, RAW); }
+static void uefi_image(void **state) { one_kind(*state, UEFI); }
+
+/* Resume `image` (a raw image) through the fake; must fail with `why`, the domain destroyed. */
+static void resume_refused(struct fx *fx, const char *image, const char *why)
+{
+	char *fake = tu_strf("%s/fake-refused", fx->dir), *log, *calls;
+	struct sif_restore_plan plan;
+	struct sif_domain_restore r;
+	struct sif_err err;
+
+	tu_rmrf(fake);
+	assert_int_equal(mkdir(fake, 0700), 0);
+	set_vm(fx, RAW, image);
+	assert_int_equal(sif_restore_plan_make(fx->ctx, fx->db, SIF_RESTORE_RESUME, fx->vm, NULL,
+					       &plan, &err), 0);
+	assert_int_equal(run(fx, &plan, image, -1, RAW, fake, &r, &err), -1);
+	if (!strstr(err.msg, why))
+		fail_msg("want '%s' in: %s", why, err.msg);
+	log = tu_strf("%s/calls.log", fake);
+	calls = tu_read_file(log, NULL);
+	assert_non_null(strstr(calls, "domain_destroy domid=1"));
+	assert_null(strstr(calls, "domain_unpause"));
+	sif_restore_plan_free(&plan);
+	free(fake); free(log); free(calls);
+}
+
+/* What xenopsd hands to emu-manager or refuses: refused, clearly. */
+static void records_sif_does_not_restore(void **state)
+{
+	struct fx *fx = *state;
+	struct imggen_opts o = kinds[UEFI].img;
+	struct imggen_result g;
+	char *image = tu_strf("%s/refused.img", fx->dir), *p = tu_strf("%s/patched.img", fx->dir);
+
+	o.demu_bytes = 50000;
+	assert_int_equal(imggen_write(image, &o, &g), 0);
+	resume_refused(fx, image, "a Demu record (vGPU state, unsized): restoring a vGPU needs "
+		       "emu-manager");
+	o.demu_bytes = 0;
+	assert_int_equal(imggen_write(image, &o, &g), 0);
+	it_copy(image, p);
+	it_patch_le64(p, g.qemu, 0xf01);
+	resume_refused(fx, p, "a Qemu_xen record: xenopsd refuses it at restore");
+	it_copy(image, p);
+	it_patch_le64(p, g.stream_hdr, 0xf1);
+	resume_refused(fx, p, "a Libxl record: xenopsd refuses it at restore");
+	/* a Swtpm record that is not base64: the real backend could not decode it */
+	it_copy(image, p);
+	it_patch(p, g.swtpm + 16 + 10, "!", 1);
+	resume_refused(fx, p, "Swtpm record: byte 10 of");
+	free(image);
+	free(p);
+}
 
 static void disagreement(void **state)
 {
@@ -369,7 +477,8 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(legacy_pv32), T(legacy_pv64), T(legacy_hvm), T(structured_libxc),
-		T(structured_libxc_legacy), T(raw_image), T(disagreement),
+		T(structured_libxc_legacy), T(raw_image), T(uefi_image),
+		T(records_sif_does_not_restore), T(disagreement),
 		T(missing_and_unreadable_images), T(truncated_image_destroys_the_domain),
 		T(unknown_platformdata_value),
 	};

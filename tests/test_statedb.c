@@ -20,27 +20,8 @@
 #include "sif/io.h"
 #include "sif/statedb.h"
 #include "sif/strbuf.h"
+#include "sdbtest.h"
 #include "testutil.h"
-
-/* Written by hand from db_xml.ml, xml_spaces.ml and xmlm.ml: one line, no
- * final newline, tables and columns in byte order, preamble unprotected. */
-static const char canonical[] =
-	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-	"<database><manifest><pair key=\"schema_major_vsn\" value=\"5\"/>"
-	"<pair key=\"schema_minor_vsn\" value=\"909\"/>"
-	"<pair key=\"generation_count\" value=\"42\"/></manifest>"
-	"<table name=\"SR\"><row ref=\"OpaqueRef:a1\" __ctime=\"1\" __mtime=\"2\" "
-	"_ref=\"OpaqueRef:a1\" name__label=\"local%.storage\" "
-	"other_config=\"(('k'%.'v%%'))\" uuid=\"u1\"/></table>"
-	"<table name=\"VDI\"><row ref=\"OpaqueRef:b1\" __ctime=\"3\" __mtime=\"4\" "
-	"SR=\"OpaqueRef:a1\" _ref=\"OpaqueRef:b1\" "
-	"name__label=\"&lt;x&gt;%.&amp;%.&quot;q&quot;%.'s'%t%n%r\" "
-	"other_config=\"(('it\\'s'%.'a\\\\b')%.('%.'%.''))\" sm_config=\"()\" "
-	"storage_lock=\"false\" tags=\"('t1'%.'t2')\" type=\"user\" uuid=\"u2\"/>"
-	"<row ref=\"OpaqueRef:b2\" __ctime=\"5\" __mtime=\"5\" SR=\"OpaqueRef:a1\" "
-	"_ref=\"OpaqueRef:b2\" name__label=\"\" other_config=\"()\" sm_config=\"()\" "
-	"storage_lock=\"true\" tags=\"()\" type=\"suspend\" uuid=\"u3\"/></table>"
-	"<table name=\"VM\"/><table name=\"session\"/></database>";
 
 static char *dir;
 
@@ -169,10 +150,10 @@ static void writer_reproduces_handwritten_file(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
-		char *got = round_trip(canonical, strlen(canonical), chunks[i], &n);
+		char *got = round_trip(tu_statedb_canonical, strlen(tu_statedb_canonical), chunks[i], &n);
 
-		assert_int_equal(n, strlen(canonical));
-		assert_memory_equal(got, canonical, n);
+		assert_int_equal(n, strlen(tu_statedb_canonical));
+		assert_memory_equal(got, tu_statedb_canonical, n);
 		free(got);
 	}
 }
@@ -226,17 +207,17 @@ static void reader_reports_values_and_offsets(void **state)
 	struct sif_err err;
 
 	(void)state;
-	assert_int_equal(sif_statedb_read_mem("mem", canonical, strlen(canonical), 5, &v, &s,
-					      &err), 0);
+	assert_int_equal(sif_statedb_read_mem("mem", tu_statedb_canonical,
+					      strlen(tu_statedb_canonical), 5, &v, &s, &err), 0);
 	assert_int_equal(s.gen, 42);
 	assert_int_equal(s.tables, 4);
 	assert_int_equal(s.rows, 3);
 	assert_string_equal(s.ref, "OpaqueRef:b1");
 	assert_string_equal(s.name_label, "<x>%.&%.\"q\"%.'s'%t%n%r");
 	/* tag_end is the '/' of that row's "/>" */
-	assert_int_equal(canonical[s.tag_end], '/');
-	assert_int_equal(canonical[s.tag_end + 1], '>');
-	assert_memory_equal(canonical + s.tag_end - 9, "uuid=\"u2\"", 9);
+	assert_int_equal(tu_statedb_canonical[s.tag_end], '/');
+	assert_int_equal(tu_statedb_canonical[s.tag_end + 1], '>');
+	assert_memory_equal(tu_statedb_canonical + s.tag_end - 9, "uuid=\"u2\"", 9);
 }
 
 static enum sif_xapi_kind test_kind(void *u, const char *table, const char *column)
@@ -249,10 +230,6 @@ static enum sif_xapi_kind test_kind(void *u, const char *table, const char *colu
 	return SIF_XAPI_STRING;
 }
 
-static const char head[] =
-	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<database><manifest>"
-	"<pair key=\"schema_major_vsn\" value=\"5\"/><pair key=\"schema_minor_vsn\" "
-	"value=\"909\"/><pair key=\"generation_count\" value=\"7\"/></manifest>";
 
 /* Every bad input: an error naming the file and where, never a crash. */
 static void reader_refuses_bad_input(void **state)
@@ -327,7 +304,7 @@ static void reader_refuses_bad_input(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		char *doc = bad[i].with_head ? tu_strf("%s%s", head, bad[i].doc) :
+		char *doc = bad[i].with_head ? tu_strf("%s%s", tu_statedb_head, bad[i].doc) :
 			strdup(bad[i].doc);
 		struct sif_statedb_visitor v = { .kind = test_kind };
 		struct sif_err err = { 0 };
@@ -352,14 +329,14 @@ static void reader_refuses_bad_input(void **state)
 /* A file cut anywhere is refused, never half read. */
 static void truncated_anywhere_is_refused(void **state)
 {
-	size_t len = strlen(canonical), cut;
+	size_t len = strlen(tu_statedb_canonical), cut;
 
 	(void)state;
 	for (cut = 0; cut < len; cut++) {
 		struct sif_err err = { 0 };
 		struct sif_statedb_visitor v = { 0 };
 
-		if (sif_statedb_read_mem("cut.db", canonical, cut, cut % 7, &v, NULL, &err) != -1)
+		if (sif_statedb_read_mem("cut.db", tu_statedb_canonical, cut, cut % 7, &v, NULL, &err) != -1)
 			fail_msg("prefix of %zu bytes accepted", cut);
 		assert_non_null(strstr(err.msg, "cut.db"));
 	}
@@ -372,10 +349,10 @@ static void unsorted_tables(void **state)
 	char *ok = tu_strf("%s<table name=\"A\"><row ref=\"r1\"/></table><table name=\"B\">"
 			   "<row ref=\"r5\"/><row ref=\"r3\"/><row ref=\"r9\"/><row ref=\"r1\"/>"
 			   "</table><table name=\"C\"><row ref=\"r1\"/><row ref=\"r0\"/></table>"
-			   "</database>", head);
+			   "</database>", tu_statedb_head);
 	char *dup = tu_strf("%s<table name=\"A\"><row ref=\"r1\"/></table><table name=\"B\">"
 			    "<row ref=\"r5\"/><row ref=\"r6\"/><row ref=\"r3\"/><row ref=\"r7\"/>"
-			    "<row ref=\"r5\"/></table></database>", head);
+			    "<row ref=\"r5\"/></table></database>", tu_statedb_head);
 	char *path = write_tmp("dup.db", dup);
 	struct sif_err err = { 0 };
 	struct seen s = { 0 };
@@ -396,17 +373,11 @@ static void unsorted_tables(void **state)
 
 /* --- upgrade ------------------------------------------------------------ */
 
-static const char *const formats[] = { "legacy", "structured", "raw", NULL };
-static const struct sif_statedb_field sif_field = {
-	.table = "VDI", .column = "suspend_image_format", .default_value = "legacy",
-	.allowed = formats,
-};
-
 static int upgrade(const char *path, const char *output, bool dry, bool backup,
 		   struct sif_statedb_upgrade_stats *st, struct sif_err *err)
 {
 	struct sif_statedb_upgrade_opts o = {
-		.fields = &sif_field, .nfields = 1, .output = output, .dry_run = dry,
+		.fields = &tu_sif_field, .nfields = 1, .output = output, .dry_run = dry,
 		.backup = backup, .kind = test_kind,
 	};
 
@@ -455,9 +426,9 @@ static void upgrade_places_the_column(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *in = tu_strf("%s<table name=\"VDI\">%s</table><table name=\"VM\">"
-				   "<row ref=\"v\" a=\"1\"/></table></database>", head, cases[i].row);
+				   "<row ref=\"v\" a=\"1\"/></table></database>", tu_statedb_head, cases[i].row);
 		char *want = tu_strf("%s<table name=\"VDI\">%s</table><table name=\"VM\">"
-				     "<row ref=\"v\" a=\"1\"/></table></database>", head,
+				     "<row ref=\"v\" a=\"1\"/></table></database>", tu_statedb_head,
 				     cases[i].want);
 		char *got = upgraded_text(in);
 
@@ -479,7 +450,7 @@ static void upgrade_across_block_boundaries(void **state)
 	static const char tricky[] = "<row ref=\"b\" a='a>b\"c' b=\"d&gt;'e\"  zz=\"1\" />";
 	static const char tricky_want[] = "<row ref=\"b\" a='a>b\"c' b=\"d&gt;'e\" "
 		"suspend_image_format=\"legacy\"  zz=\"1\" />";
-	size_t base = strlen(head) + strlen("<table name=\"VDI\"><row ref=\"a\" pad=\"") +
+	size_t base = strlen(tu_statedb_head) + strlen("<table name=\"VDI\"><row ref=\"a\" pad=\"") +
 		strlen("\"/>"), cut;
 
 	(void)state;
@@ -490,9 +461,9 @@ static void upgrade_across_block_boundaries(void **state)
 		memset(pad, 'p', padlen);
 		pad[padlen] = '\0';
 		in = tu_strf("%s<table name=\"VDI\"><row ref=\"a\" pad=\"%s\"/>%s</table>"
-			     "</database>", head, pad, tricky);
+			     "</database>", tu_statedb_head, pad, tricky);
 		want = tu_strf("%s<table name=\"VDI\"><row ref=\"a\" pad=\"%s\" "
-			       "suspend_image_format=\"legacy\"/>%s</table></database>", head, pad,
+			       "suspend_image_format=\"legacy\"/>%s</table></database>", tu_statedb_head, pad,
 			       tricky_want);
 		assert_int_equal(in[(1u << 20) - cut], tricky[0]);
 		got = upgraded_text(in);
@@ -509,17 +480,17 @@ static void upgrade_two_fields_in_one_row(void **state)
 {
 	static const char *const yn[] = { "yes", "no", NULL };
 	const struct sif_statedb_field fields[] = {
-		sif_field,
+		tu_sif_field,
 		{ .table = "VDI", .column = "suspend_zz", .default_value = "no", .allowed = yn },
 		{ .table = "VM", .column = "b", .default_value = "x y" },
 	};
 	struct sif_statedb_upgrade_opts o = { .fields = fields, .nfields = 3 };
 	char *in = tu_strf("%s<table name=\"VDI\"><row ref=\"r\" a=\"1\" z=\"2\"/></table>"
-			   "<table name=\"VM\"><row ref=\"v\" a=\"1\"/></table></database>", head);
+			   "<table name=\"VM\"><row ref=\"v\" a=\"1\"/></table></database>", tu_statedb_head);
 	char *want = tu_strf("%s<table name=\"VDI\"><row ref=\"r\" a=\"1\" "
 			     "suspend_image_format=\"legacy\" suspend_zz=\"no\" z=\"2\"/></table>"
 			     "<table name=\"VM\"><row ref=\"v\" a=\"1\" b=\"x%%.y\"/></table>"
-			     "</database>", head);
+			     "</database>", tu_statedb_head);
 	char *p = write_tmp("two.db", in), *got;
 	struct sif_statedb_upgrade_stats st;
 	struct sif_err err;
@@ -535,23 +506,13 @@ static void upgrade_two_fields_in_one_row(void **state)
 	free(p);
 }
 
-static char *gen(const char *name, unsigned vdis, const char *field)
-{
-	char *g = tu_build_path("tests/gen_statedb"), *p = path_in_dir(name);
-	struct run_result r;
-
-	tu_sh(&r, "'%s' --vdis %u --seed 7 --field %s -o '%s'", g, vdis, field, p);
-	if (r.status)
-		fail_msg("gen_statedb: %s", r.err);
-	tu_run_free(&r);
-	free(g);
-	return p;
-}
 
 static void upgrade_generated_files(void **state)
 {
-	char *plain = gen("plain.db", 300, "none"), *want = gen("want.db", 300, "legacy");
-	char *mixed = gen("mixed.db", 300, "mixed"), *mwant = gen("mwant.db", 300, "mixed-legacy");
+	char *plain = tu_gen_statedb(dir, "plain.db", 300, "none");
+	char *want = tu_gen_statedb(dir, "want.db", 300, "legacy");
+	char *mixed = tu_gen_statedb(dir, "mixed.db", 300, "mixed");
+	char *mwant = tu_gen_statedb(dir, "mwant.db", 300, "mixed-legacy");
 	char *out = path_in_dir("out.db"), *orig = path_in_dir("orig.db");
 	struct sif_statedb_upgrade_stats st;
 	struct sif_err err;
@@ -614,7 +575,7 @@ static void upgrade_generated_files(void **state)
 
 static void upgrade_backup(void **state)
 {
-	char *p = gen("b.db", 20, "none"), *orig = path_in_dir("orig.db");
+	char *p = tu_gen_statedb(dir, "b.db", 20, "none"), *orig = path_in_dir("orig.db");
 	char *bak = tu_strf("%s.bak", p);
 	struct sif_statedb_upgrade_stats st;
 	struct sif_err err;
@@ -641,7 +602,7 @@ static void upgrade_refuses_invalid_value(void **state)
 {
 	char *in = tu_strf("%s<table name=\"VDI\"><row ref=\"OpaqueRef:ok\" x=\"1\"/>"
 			   "<row ref=\"OpaqueRef:bad\" suspend_image_format=\"Legacy\"/></table>"
-			   "</database>", head);
+			   "</database>", tu_statedb_head);
 	char *p = write_tmp("inv.db", in), *copy = path_in_dir("inv.copy");
 	struct sif_statedb_upgrade_stats st;
 	struct sif_err err;
@@ -661,42 +622,11 @@ static void upgrade_refuses_invalid_value(void **state)
 	free(in); free(p); free(copy);
 }
 
-static int fail_countdown;
-static int which_fails;         /* 0 write, 1 fsync, 2 rename */
-
-static ssize_t flaky_write(int fd, const void *b, size_t n)
-{
-	if (which_fails == 0 && fail_countdown-- <= 0) {
-		errno = ENOSPC;
-		return -1;
-	}
-	return write(fd, b, n > 4096 ? 4096 : n);   /* short writes too */
-}
-
-static int flaky_fsync(int fd)
-{
-	if (which_fails == 1) {
-		errno = EIO;
-		return -1;
-	}
-	return fsync(fd);
-}
-
-static int flaky_rename(const char *a, const char *b)
-{
-	if (which_fails == 2) {
-		errno = EXDEV;
-		return -1;
-	}
-	return rename(a, b);
-}
-
-static const struct sif_fs_ops flaky = { flaky_write, flaky_fsync, flaky_rename };
 
 /* A failing write, fsync or rename anywhere leaves the target as it was. */
 static void upgrade_write_failures(void **state)
 {
-	char *p = gen("f.db", 400, "none"), *copy = path_in_dir("f.copy");
+	char *p = tu_gen_statedb(dir, "f.db", 400, "none"), *copy = path_in_dir("f.copy");
 	struct sif_statedb_upgrade_stats st;
 	struct sif_err err;
 	int entries, i;
@@ -705,9 +635,9 @@ static void upgrade_write_failures(void **state)
 	copy_file(p, copy);
 	entries = tu_count_entries(dir);
 	for (i = 0; i < 8; i++) {
-		which_fails = i < 6 ? 0 : i - 5;
-		fail_countdown = i * 50;
-		sif_fs_set_ops(&flaky);
+		tu_which_fails = i < 6 ? 0 : i - 5;
+		tu_fail_countdown = i * 50;
+		sif_fs_set_ops(&tu_flaky_rename_ops);
 		assert_int_equal(upgrade(p, NULL, false, i == 3, &st, &err), -1);
 		sif_fs_set_ops(NULL);
 		assert_int_equal(err.code, SIF_EIO);
@@ -724,7 +654,7 @@ static void upgrade_write_failures(void **state)
 /* A temp file of a killed run is removed by the next one. */
 static void upgrade_cleans_stale_temp(void **state)
 {
-	char *p = gen("s.db", 10, "none");
+	char *p = tu_gen_statedb(dir, "s.db", 10, "none");
 	char *stale = tu_strf("%s/.s.db.sif-tmp.999999999.0", dir);
 	struct sif_statedb_upgrade_stats st;
 	struct sif_err err;

@@ -1,9 +1,14 @@
 /*
  * The Xen backends: the real one refuses clearly where there is no
  * hypervisor (these machines), the fake one records every call and takes
- * exactly the stream bytes libxenguest would (to the v2 END record).
+ * exactly the stream bytes libxenguest would (to the v2 END record); the
+ * real one's UEFI state files (varstored, swtpm) are written where
+ * xenopsd's sandbox has them, which needs no hypervisor.
  */
+#include <arpa/nameser.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <resolv.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -62,11 +68,22 @@ static size_t make_v2(unsigned char *b)
 	return n;
 }
 
+/* The file holds exactly n bytes of want. */
+static void expect_file(const char *path, const void *want, size_t n)
+{
+	size_t got;
+	char *data = tu_read_file(path, &got);
+
+	if (!data || got != n || memcmp(data, want, n))
+		fail_msg("%s: not the %zu bytes expected", path, n);
+	free(data);
+}
+
 static void fake_records_everything(void **state)
 {
 	char *dir = tu_mkdtemp(), *path, *log;
 	unsigned char stream[256], after[16];
-	size_t n = make_v2(stream), got;
+	size_t n = make_v2(stream);
 	struct sif_restore_result res;
 	struct sif_domain_spec spec = { .name = "vm", .uuid = "0f0e0d0c-0b0a-0908-0706-050403020100",
 					.hvm = false, .hvm_known = true, .vcpus = 2, .memory_kib = 1048576 };
@@ -74,7 +91,6 @@ static void fake_records_everything(void **state)
 	struct sif_err err;
 	uint32_t domid;
 	int p[2];
-	char *captured;
 
 	(void)state;
 	assert_int_equal(sif_xen_open_fake(&x, dir, NULL, &err), 0);
@@ -90,10 +106,7 @@ static void fake_records_everything(void **state)
 	assert_memory_equal(after, "QEMU-AFTER", 10);
 	close(p[0]);
 	path = tu_strf("%s/restore-1.libxc", dir);
-	captured = tu_read_file(path, &got);
-	assert_int_equal(got, n);
-	assert_memory_equal(captured, stream, n);
-	free(captured);
+	expect_file(path, stream, n);
 	free(path);
 	/* device-model state */
 	assert_int_equal(x->ops->dm_state_load(x, domid, "qemu-state", 10, &err), 0);
@@ -101,10 +114,7 @@ static void fake_records_everything(void **state)
 	assert_int_equal(x->ops->domain_unpause(x, domid, &err), 0);
 	sif_xen_close(x);
 	path = tu_strf("%s/dm-1.state", dir);
-	captured = tu_read_file(path, &got);
-	assert_int_equal(got, 10);
-	assert_memory_equal(captured, "qemu-state", 10);
-	free(captured);
+	expect_file(path, "qemu-state", 10);
 	free(path);
 	path = tu_strf("%s/calls.log", dir);
 	log = tu_read_file(path, NULL);
@@ -159,10 +169,99 @@ static void fake_injected_failure(void **state)
 	free(dir);
 }
 
+static void expect_mode(const char *path, mode_t mode)
+{
+	struct stat st;
+
+	assert_int_equal(stat(path, &st), 0);
+	if ((st.st_mode & 07777) != mode)
+		fail_msg("%s: mode %o, want %o", path, st.st_mode & 07777, mode);
+}
+
+/*
+ * The real backend's hand-over of UEFI state, without a hypervisor: the
+ * files varstored and swtpm read, where xenopsd's sandbox has them.
+ */
+static void real_backend_uefi_state_files(void **state)
+{
+	char *root = tu_mkdtemp(), *path, b64[64];
+	unsigned char tpm[40];
+	struct sif_err err;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(tpm); i++)
+		tpm[i] = (unsigned char)(i * 37 + 1);
+	assert_int_equal(sif_xen_write_efivars(root, 7, "EFI\0vars", 8, &err), 0);
+	path = tu_strf("%s/varstored-root-7/efi-vars-resume.dat", root);
+	expect_file(path, "EFI\0vars", 8);
+	expect_mode(path, 0600);
+	free(path);
+	path = tu_strf("%s/varstored-root-7", root);
+	expect_mode(path, 0750);
+	free(path);
+	/* Swtpm: base64 (xapi's contents) decoded into swtpm's state file */
+	assert_true(b64_ntop(tpm, sizeof(tpm), b64, sizeof(b64)) > 0);
+	assert_int_equal(sif_xen_write_vtpm(root, 7, b64, strlen(b64), SIF_VTPM_BASE64, &err), 0);
+	path = tu_strf("%s/swtpm-root-7/tpm2-00.permall", root);
+	expect_file(path, tpm, sizeof(tpm));
+	expect_mode(path, 0600);
+	/* Swtpm0: the state as it is */
+	assert_int_equal(sif_xen_write_vtpm(root, 7, "raw-state", 9, SIF_VTPM_RAW, &err), 0);
+	expect_file(path, "raw-state", 9);
+	free(path);
+	/* empty: nothing to restore, nothing written (xenopsd) */
+	assert_int_equal(sif_xen_write_vtpm(root, 8, "", 0, SIF_VTPM_BASE64, &err), 0);
+	path = tu_strf("%s/swtpm-root-8", root);
+	assert_int_equal(access(path, F_OK), -1);
+	free(path);
+	/* not base64: refused, nothing written */
+	assert_int_equal(sif_xen_write_vtpm(root, 9, "QUJD\x01RA==", 9, SIF_VTPM_BASE64, &err), -1);
+	assert_string_equal(err.msg, "Swtpm record: byte 4 of 9 is 0x01: expected base64 "
+			    "(xapi's vTPM contents)");
+	assert_int_equal(sif_xen_write_vtpm(root, 9, "QUJDR", 5, SIF_VTPM_BASE64, &err), -1);
+	assert_non_null(strstr(err.msg, "bad padding or length"));
+	path = tu_strf("%s/swtpm-root-9/tpm2-00.permall", root);
+	assert_int_equal(access(path, F_OK), -1);
+	free(path);
+	/* a root that cannot be made: the error names it */
+	assert_int_equal(sif_xen_write_efivars("/proc/sif-none", 1, "x", 1, &err), -1);
+	assert_non_null(strstr(err.msg, "/proc/sif-none"));
+	tu_rmrf(root);
+	free(root);
+}
+
+/* The fake keeps Varstored and vTPM bodies byte for byte, and decodes as the real one. */
+static void fake_uefi_state(void **state)
+{
+	char *dir = tu_mkdtemp(), *path, *got;
+	struct sif_xen *x;
+	struct sif_err err;
+
+	(void)state;
+	assert_int_equal(sif_xen_open_fake(&x, dir, NULL, &err), 0);
+	assert_int_equal(x->ops->varstored_restore(x, 4, "vars", 4, &err), 0);
+	assert_int_equal(x->ops->vtpm_restore(x, 4, 0, "QUJD", 4, SIF_VTPM_BASE64, &err), 0);
+	assert_int_equal(x->ops->vtpm_restore(x, 4, 1, "QUJ!", 4, SIF_VTPM_BASE64, &err), -1);
+	sif_xen_close(x);
+	path = tu_strf("%s/vtpm-4.0.state", dir);
+	expect_file(path, "QUJD", 4);
+	free(path);
+	path = tu_strf("%s/calls.log", dir);
+	got = tu_read_file(path, NULL);
+	assert_string_equal(got, "varstored_restore domid=4 bytes=4\n"
+			    "vtpm_restore domid=4 index=0 form=base64 bytes=4 state=3\n");
+	free(got);
+	free(path);
+	tu_rmrf(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(real_backend_without_xen),
+		cmocka_unit_test(real_backend_uefi_state_files),
+		cmocka_unit_test(fake_uefi_state),
 		cmocka_unit_test(fake_records_everything),
 		cmocka_unit_test(fake_restore_of_truncated_stream_fails),
 		cmocka_unit_test(fake_injected_failure),

@@ -53,6 +53,9 @@ struct sif_convert_opts {
 	/* Optional: called after each page batch with the input offset. */
 	void (*progress)(void *ctx, uint64_t in_pos, uint64_t in_end);
 	void *progress_ctx;
+	/* Optional: the v1 reader's observer (sif_v1_opts.observer), e.g. a log. */
+	const struct sif_v1_ops *observer;
+	void *observer_ctx;
 };
 
 struct sif_convert_result {
@@ -93,6 +96,21 @@ int sif_convert_to(struct sif_src *in, const struct sif_convert_sink *out,
 int sif_convert(struct sif_src *in, int out_fd, const char *out_name,
 		const struct sif_convert_opts *opts,
 		struct sif_convert_result *res, struct sif_err *err);
+
+/*
+ * The entry point of a drop-in for Xen's convert-legacy-stream, as xenopsd
+ * runs it: convert the bare v1 stream (opts->input V1, the default, or XL)
+ * read from in_fd to out_fd.  in_fd is the caller's, positioned on the
+ * stream's first byte and read by the caller afterwards (an HVM image's
+ * qemu record follows): it is read exactly to the end of the libxc stream
+ * (or of the qemu record the options ask for), never one byte further from
+ * a pipe or socket, and a file's or block device's offset is left just past
+ * what was consumed, also on failure.  What follows is not looked at.
+ * in_fd is not closed.  `in_name` names it in errors.
+ */
+int sif_convert_fd(int in_fd, const char *in_name, int out_fd, const char *out_name,
+		   const struct sif_convert_opts *opts, struct sif_convert_result *res,
+		   struct sif_err *err);
 
 const char *sif_convert_input_name(enum sif_convert_input in);
 

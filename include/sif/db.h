@@ -17,7 +17,7 @@ struct sif_stmt;
 
 enum sif_db_flags {
 	SIF_DB_READONLY = 1u << 0,
-	SIF_DB_CREATE   = 1u << 1,      /* create the file if missing */
+	SIF_DB_CREATE   = 1u << 1,      /* create the file if missing, mode 0600 */
 };
 
 enum { SIF_DONE = 0, SIF_ROW = 1 };
@@ -59,6 +59,13 @@ int sif_db_has_table(struct sif_db *db, const char *table, bool *has,
 		     struct sif_err *err);
 int sif_db_has_column(struct sif_db *db, const char *table, const char *column,
 		      bool *has, struct sif_err *err);
+
+/*
+ * Take group's and others' permissions off the DB file (and a journal or
+ * WAL beside it), e.g. before secrets are written into it.  *was: the DB
+ * file's mode before (0 when it was already private).
+ */
+int sif_db_make_private(struct sif_db *db, unsigned *was, struct sif_err *err);
 
 /* Test seam: make every file write after the next `n` fail (-1: never). */
 void sif_db_fail_writes_after(long n);

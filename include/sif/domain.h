@@ -4,9 +4,13 @@
  * (sif/xen.h).  The platformdata key suspend-image-format becomes the
  * legacy flag; the image must agree with it.  A v1 stream (legacy image,
  * Libxc_legacy record) goes through the converter into libxenguest, a v2
- * stream goes straight; the qemu record goes to the device model; the
- * Xenops record's xenstore entries are written; the domain is unpaused.
- * Any failure destroys the domain it created.
+ * stream goes straight; the qemu record goes to the device model; a UEFI
+ * VM's Varstored and Swtpm/Swtpm0 records go to the backend as they are
+ * read, as xenopsd hands them to varstored and swtpm; the Xenops record's
+ * xenstore entries are written; the domain is unpaused.  Refused as
+ * xenopsd refuses them: Libxl and Qemu_xen records; refused because sif
+ * drives no emu-manager: a Demu record (vGPU state).  Any failure destroys
+ * the domain it created.
  */
 #ifndef SIF_DOMAIN_H
 #define SIF_DOMAIN_H
@@ -40,6 +44,8 @@ struct sif_domain_restore {
 	uint32_t domid;
 	uint64_t v2_bytes;              /* bytes handed to libxenguest */
 	uint64_t qemu_bytes;            /* device-model state handed over */
+	uint64_t efivars_bytes;         /* Varstored record handed to the backend */
+	uint64_t vtpm_bytes;            /* Swtpm/Swtpm0 records handed to the backend */
 	char records[256];              /* what the image held, e.g. "Xenops Libxc Qemu_trad End_of_image" */
 };
 

@@ -22,6 +22,7 @@ enum sif_code {
 	SIF_ENEWER,     /* data written by a newer sif */
 	SIF_EBACKEND,   /* the Xen backend or another peer failed */
 	SIF_EINTERNAL,  /* a broken invariant of sif itself, not bad input */
+	SIF_ECHANGED,   /* a file changed under sif while it read or replaced it */
 };
 
 #define SIF_ERR_MSG_MAX 1024

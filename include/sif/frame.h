@@ -4,11 +4,16 @@
  * "XenSavedDomv2-\n", then records, each a header of two little-endian
  * u64 (type, length) and a body, ending with End_of_image.
  *
- * Record bodies come in two kinds.  Sized bodies (Xenops, the qemu and
+ * Record bodies come in three kinds.  Sized bodies (Xenops, the qemu and
  * other device records) carry their length.  Stream bodies (Libxc, Libxl,
  * Libxc_legacy) are a migration stream that runs to its own end record;
  * xenopsd writes their length as 0, and a non-zero length must equal the
- * stream's.  An unknown type is an error carrying the type number.
+ * stream's.  Opaque bodies: a Demu record of length 0, as xenopsd has
+ * written the vGPU state since 2017 (domain.ml: write_header fd (Demu,
+ * 0L)), is followed by emu-manager's own stream, whose end only
+ * emu-manager knows: nothing after its header can be located, so the
+ * framing ends there for sif (a sized Demu record, 2015-2017, is sized).
+ * An unknown type is an error carrying the type number.
  *
  * The reader here checks the framing only: signature, header, the length
  * rules of each type, that sized bodies fit in the image.  It leaves each
@@ -51,6 +56,7 @@ enum sif_frame_body {
 	SIF_BODY_SIZED,         /* `length` bytes */
 	SIF_BODY_STREAM,        /* a migration stream to its own end */
 	SIF_BODY_NONE,          /* End_of_image */
+	SIF_BODY_OPAQUE,        /* unsized Demu: vGPU state to an end sif cannot find */
 };
 
 struct sif_frame_rec {
@@ -83,10 +89,10 @@ int sif_frame_open(struct sif_frame_reader *r, struct sif_src *src, struct sif_e
 /*
  * Finish the current record (skip the rest of a sized body; check a
  * stream body's declared length against what its reader consumed) and
- * read the next header.  Returns 1 with *rec filled (End_of_image
- * included), 0 after End_of_image, -1 on error: unknown type, bad length,
- * a sized body running past the end of the image, truncation, or the image
- * ending without End_of_image.
+ * read the next header.  Returns 1 with *rec filled (End_of_image and an
+ * opaque Demu record included), 0 after either of them, -1 on error:
+ * unknown type, bad length, a sized body running past the end of the
+ * image, truncation, or the image ending without End_of_image.
  */
 int sif_frame_next(struct sif_frame_reader *r, struct sif_frame_rec *rec,
 		   struct sif_err *err);

@@ -24,7 +24,9 @@
  * streams inside (v2.h), the libxc v1 stream of legacy images and
  * Libxc_legacy records (v1.h), the qemu records, to the last byte of the
  * image; trailing bytes are an error, except after End_of_image on a raw
- * container, where the rest of the device is not part of the image.
+ * container, where the rest of the device is not part of the image.  An
+ * unsized Demu record (xenopsd's vGPU state, see frame.h) ends the walk:
+ * what follows its header is reported as one opaque item, not verified.
  * The converter and the restore path walk the same framing with
  * sif_frame_next() and consume each body themselves.
  *
@@ -41,6 +43,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "sif/convert.h"
 #include "sif/err.h"
 #include "sif/frame.h"
 #include "sif/io.h"
@@ -138,6 +141,8 @@ enum sif_item_kind {
 	SIF_ITEM_LIBXC_V2,      /* a bare libxc v2 stream */
 	SIF_ITEM_LIBXL_V2,      /* a bare libxl v2 stream */
 	SIF_ITEM_UNUSED,        /* device space after End_of_image (raw), not read */
+	SIF_ITEM_OPAQUE,        /* after an unsized Demu record: vGPU state and the
+				 * records behind it, to the end; not verified */
 	SIF_ITEM_XL_HEADER,     /* an xl save file's header and domain config */
 	SIF_ITEM_LIBXL_HEADER,  /* the "LibxlFmt" header of its libxl stream */
 	SIF_ITEM_LIBXL_RECORD,  /* one record of that stream (LIBXC_CONTEXT: with the libxc stream) */
@@ -193,6 +198,8 @@ struct sif_image_summary {
 	uint64_t items;
 	uint64_t image_bytes;       /* bytes of the image walked */
 	uint64_t unused_bytes;      /* raw: device bytes after End_of_image */
+	uint64_t opaque_offset;     /* an unsized Demu record's body: from here */
+	uint64_t opaque_bytes;      /* to the end, not verified (0: none) */
 	bool hvm;                   /* from the libxc stream */
 	bool needs_legacy_restore;  /* a v1 stream (legacy, or Libxc_legacy) */
 };
@@ -243,6 +250,37 @@ uint64_t sif_image_writer_size(const struct sif_image_writer *w);
 int sif_image_writer_commit(struct sif_image_writer *w, struct sif_err *err);
 /* Give up: remove the temp file / wipe what marks a device as an image. */
 void sif_image_writer_abort(struct sif_image_writer *w);
+
+/*
+ * A legacy stream (what sif_convert_to takes: a legacy image, a bare v1
+ * stream, a framed image with a Libxc_legacy record) converted into a
+ * whole image at path, in the layout xenopsd writes today: signature,
+ * Xenops (time, word_size 64, vm_str if given, empty xs_subtree), Libxc of
+ * length 0 (Libxl for conv.format libxl) with the v2 stream, Qemu_trad for
+ * an HVM guest's device model state, End_of_image.  Written through the
+ * image writer: on failure nothing is left under path (a file keeps its
+ * old content).  *size (if not NULL) gets the image's bytes.
+ */
+struct sif_image_convert_opts {
+	enum sif_image_format to;       /* SIF_IMAGE_RAW or SIF_IMAGE_STRUCTURED */
+	const char *xenops_vm;          /* vm_str of the Xenops record, or NULL */
+	int64_t now;                    /* Xenops time and ext2 stamps; 0 = time(NULL) */
+	mode_t mode;                    /* of a new file */
+	struct sif_convert_opts conv;
+};
+
+int sif_image_convert(struct sif_src *src, const char *path,
+		      const struct sif_image_convert_opts *o,
+		      struct sif_convert_result *res, uint64_t *size, struct sif_err *err);
+/* Upper bound of the image converted from a stream of in_bytes. */
+uint64_t sif_image_convert_max_bytes(uint64_t in_bytes);
+
+/*
+ * Check an image just written: open it, walk every record reading every
+ * byte, and require that it ends (End_of_image) exactly at `size`.
+ */
+int sif_image_check_written(const char *path, uint64_t size, struct sif_image_summary *sum,
+			    struct sif_err *err);
 
 /* `sif image wrap`: a whole image from a libxc stream and device records. */
 struct sif_wrap_opts {

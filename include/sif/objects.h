@@ -63,6 +63,14 @@ int sif_obj_insert(struct sif_ctx *ctx, struct sif_db *db, const char *cls,
 		   const char *const *names, const char *const *values, size_t n,
 		   char **ref, struct sif_err *err);
 
+/*
+ * The first column of the first row of sql, with ?1 bound to p1 (malloc'd
+ * into *out): SIF_ROW, or SIF_DONE with *out NULL when there is no row, or
+ * -1 with err filled.
+ */
+int sif_obj_query_text(struct sif_db *db, const char *sql, const char *p1,
+		       char **out, struct sif_err *err);
+
 /* A fresh random uuid (36 characters + NUL). */
 int sif_uuid_random(char out[37], struct sif_err *err);
 

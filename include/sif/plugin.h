@@ -9,6 +9,11 @@
  * headers included here.  The loader (sif/ctx.h) refuses, naming the file:
  * a missing entry point, a wrong ABI version, a file or directory writable
  * by others, a field or migration clashing with one already registered.
+ *
+ * ABI 2 added `down` to struct sif_migration (which makes a plugin
+ * removable from a pool DB: `sif plugin remove`).  The loader asks for ABI
+ * 2 first and still loads a plugin built for ABI 1, whose migrations then
+ * have no down step: it works as before, and cannot be removed.
  */
 #ifndef SIF_PLUGIN_H
 #define SIF_PLUGIN_H
@@ -20,7 +25,8 @@
 #include "sif/err.h"
 #include "sif/migrate.h"
 
-#define SIF_PLUGIN_ABI_VERSION 1u
+#define SIF_PLUGIN_ABI_VERSION 2u
+#define SIF_PLUGIN_ABI_OLDEST 1u        /* the oldest the loader still accepts */
 #define SIF_PLUGIN_ENTRY_SYMBOL "sif_plugin_entry"
 
 enum sif_hook_point {

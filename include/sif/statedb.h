@@ -92,6 +92,10 @@ struct sif_statedb_visitor {
 /* Read a file (or a buffer, named `name` in messages). */
 int sif_statedb_read_file(const char *path, const struct sif_statedb_visitor *v,
 			  void *u, struct sif_err *err);
+/* Read from an open file, from its current offset on; a table found out of
+ * order is re-read from the same file (pread), never through its name. */
+int sif_statedb_read_fd(int fd, const char *name, const struct sif_statedb_visitor *v,
+			void *u, struct sif_err *err);
 /* `chunk`: bytes handed to the parser at a time (0: the default, 1 MiB). */
 int sif_statedb_read_mem(const char *name, const void *buf, size_t len, size_t chunk,
 			 const struct sif_statedb_visitor *v, void *u,
@@ -145,6 +149,7 @@ struct sif_statedb_upgrade_opts {
 	const char *output;             /* write here instead of in place (NULL: in place) */
 	bool dry_run;                   /* validate and count, write nothing */
 	bool backup;                    /* in place: keep the original as PATH.bak */
+	bool ignore_xapi;               /* in place even while xapi uses the directory */
 	sif_statedb_kind_fn kind;       /* column kinds for validation (may be NULL) */
 	void *kind_u;
 	/* Called now and then with bytes read so far and the file size. */
@@ -162,7 +167,19 @@ struct sif_statedb_upgrade_stats {
 	char backup_path[4096];         /* set when a backup was made */
 };
 
+/*
+ * In place, the file is replaced only if it is still the file that was
+ * read: if another program (xapi) replaced or wrote it meanwhile, the
+ * upgrade fails with SIF_ECHANGED and leaves the newer file.  It refuses to
+ * start (SIF_EREFUSED) while a xapi process uses the file's directory
+ * (sif/xapi_proc.h) unless `ignore_xapi`.  Temp, output and backup files
+ * are 0600 while written and never more open than the input.
+ */
 int sif_statedb_upgrade(const char *path, const struct sif_statedb_upgrade_opts *o,
 			struct sif_statedb_upgrade_stats *st, struct sif_err *err);
+
+/* The checks upgrade and downgrade make of their field list. */
+int sif_statedb_check_fields(const struct sif_statedb_field *fields, size_t nfields,
+			     struct sif_err *err);
 
 #endif

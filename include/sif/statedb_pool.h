@@ -29,15 +29,28 @@ struct sif_statedb_pool_stats {
 	uint64_t layouts;               /* distinct attribute layouts */
 	uint64_t new_rows, deleted_rows;        /* export: rows sif added / dropped */
 	uint64_t bytes;                 /* export: size of the file written */
+	unsigned made_private_from;     /* import: the DB's mode before it was made
+					 * private for the secret table (0: it was) */
 };
 
 /*
  * Import a state.db into a pool DB whose migrations are all applied.  The
  * DB must hold no objects and no earlier import unless `replace`, which
- * empties them first.  All or nothing: one transaction.
+ * empties them first.  All or nothing: one transaction.  xapi's `secret`
+ * table holds passwords in plain text: before its first row goes in, a DB
+ * that group or others can read is made private (sif_db_make_private).
  */
 int sif_statedb_import(struct sif_ctx *ctx, struct sif_db *db, const char *path,
 		       bool replace, struct sif_statedb_pool_stats *st, struct sif_err *err);
+
+/*
+ * Forget a modelled column in what the import kept of a state.db's rows
+ * (their attribute layouts), as when the column itself is dropped from its
+ * class's table: the export then writes those rows without it, as `sif db
+ * downgrade` would.  Run inside the caller's transaction.
+ */
+int sif_statedb_pool_drop_column(struct sif_db *db, const char *table, const char *column,
+				 struct sif_err *err);
 
 /* Write the pool DB as a state.db at `path`, replaced atomically. */
 int sif_statedb_export(struct sif_ctx *ctx, struct sif_db *db, const char *path,

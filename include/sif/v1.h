@@ -85,11 +85,21 @@ enum sif_v1_guest {
 	SIF_V1_HVM,
 };
 
+struct sif_v1_ops;
+
 struct sif_v1_opts {
 	unsigned width;             /* toolstack bits: 0 = detect, 32, 64 */
 	enum sif_v1_guest guest;    /* SIF_V1_GUEST_AUTO = detect */
 	/* HVM: a "DeviceModelRecord0002" qemu record follows the tail. */
 	bool qemu;
+	/*
+	 * Optional second handler table, called after the first for each item
+	 * (a log of what the stream holds).  It sees payload lengths only: by
+	 * the time it runs the first table may have consumed the payload, so
+	 * it must not read or copy one.
+	 */
+	const struct sif_v1_ops *observer;
+	void *observer_ctx;
 };
 
 /* What the reader has learned so far; handlers get it read-only. */
@@ -101,6 +111,7 @@ struct sif_v1_info {
 	uint64_t start;             /* offset of the stream's first byte */
 	uint64_t p2m_size;
 	/* PV extended info */
+	uint32_t ext_total;         /* bytes of extended-info blocks announced */
 	unsigned guest_width;       /* 4 or 8 (from the "vcpu" block) */
 	unsigned levels;            /* 3 or 4 */
 	uint32_t vcpu_ctx_size;     /* 0x1430 or 0xaf0 */
@@ -169,8 +180,13 @@ struct sif_v1_tsc {
 struct sif_v1_ops {
 	/* Width, guest type and p2m_size are known. */
 	int (*begin)(void *ctx, const struct sif_v1_info *in, struct sif_err *err);
+	/* PV: the extended-info marker and length (in->ext_total) are read. */
+	int (*ext_info)(void *ctx, const struct sif_v1_info *in, struct sif_err *err);
 	/* PV: the "vcpu" extended-info block gave the guest width. */
 	int (*pv_guest)(void *ctx, const struct sif_v1_info *in, struct sif_err *err);
+	/* PV: an extended-info block (id, size) was read and applied. */
+	int (*ext_block)(void *ctx, const struct sif_v1_info *in, const char id[4],
+			 uint32_t size, struct sif_err *err);
 	/* PV: after the extended info; HVM: right after begin. */
 	int (*static_end)(void *ctx, const struct sif_v1_info *in, struct sif_err *err);
 	/* PV: p2m frame list, in->p2m_frames entries of in->width bytes. */
@@ -189,11 +205,16 @@ struct sif_v1_ops {
 	/* Toolstack chunk (may repeat); size <= SIF_V1_MAX_TOOLSTACK. */
 	int (*toolstack)(void *ctx, const struct sif_v1_info *in,
 			 struct sif_v1_payload *data, struct sif_err *err);
+	/* Every chunk id <= 0, before its body is read (unknown ids too). */
+	int (*chunk)(void *ctx, const struct sif_v1_info *in, int32_t id,
+		     struct sif_err *err);
 	/* Any chunk with no payload worth passing (verify mode, checkpoint). */
 	int (*marker)(void *ctx, const struct sif_v1_info *in, int32_t chunk,
 		      struct sif_err *err);
 	/* The end-of-chunks marker (0). */
 	int (*chunks_end)(void *ctx, const struct sif_v1_info *in, struct sif_err *err);
+	/* PV tail: the unmapped pfn list (in->unmapped_pfns) was skipped. */
+	int (*pv_unmapped)(void *ctx, const struct sif_v1_info *in, struct sif_err *err);
 	/* PV tail, per online vcpu in ascending id order. */
 	int (*vcpu_basic)(void *ctx, const struct sif_v1_info *in, uint32_t id,
 			  struct sif_v1_payload *ctxt, struct sif_err *err);
@@ -229,7 +250,9 @@ int sif_v1_detect(struct sif_src *src, const struct sif_v1_opts *opts,
 /*
  * Read one whole v1 stream from src (positioned on its first byte),
  * calling ops.  `in` receives what was learned (also on failure, up to the
- * failing item).
+ * failing item).  A chunk the format has but no converter can carry (tmem,
+ * compressed pages) fails with SIF_EREFUSED; every other refusal of the
+ * input with SIF_EFORMAT.
  */
 int sif_v1_read(struct sif_src *src, const struct sif_v1_opts *opts,
 		const struct sif_v1_ops *ops, void *ctx, struct sif_v1_info *in,

@@ -32,6 +32,14 @@ struct sif_restore_result {
 	unsigned store_evtchn, console_evtchn;
 };
 
+/* How a suspend image carries a vTPM's state (facts/xenopsd.md §2). */
+enum sif_vtpm_form {
+	/* Swtpm (0x0f13): as xapi keeps VTPM.contents, base64 of the state */
+	SIF_VTPM_BASE64 = 0,
+	/* Swtpm0 (0x0f12, 2022-06 to 2023-06): swtpm's state file as is */
+	SIF_VTPM_RAW,
+};
+
 struct sif_xen;
 
 /*
@@ -63,6 +71,16 @@ struct sif_xen_ops {
 	/* The state the device model saved during domain_save, written to fd. */
 	int (*dm_state_save)(struct sif_xen *x, uint32_t domid, int fd,
 			     uint64_t *len, struct sif_err *err);
+	/* A Varstored record: the UEFI variable store that the domain's
+	 * varstored resumes from (xenopsd: Device.Dm.restore_varstored). */
+	int (*varstored_restore)(struct sif_xen *x, uint32_t domid, const void *buf,
+				 size_t len, struct sif_err *err);
+	/* A Swtpm or Swtpm0 record: the vTPM state the domain's swtpm starts
+	 * from (xenopsd: Device.Dm.restore_vtpm); `index` counts the vTPM
+	 * records of the image. */
+	int (*vtpm_restore)(struct sif_xen *x, uint32_t domid, unsigned index,
+			    const void *buf, size_t len, enum sif_vtpm_form form,
+			    struct sif_err *err);
 	/* Let the domain (and its device model) run. */
 	int (*domain_unpause)(struct sif_xen *x, uint32_t domid, struct sif_err *err);
 	/* The domain, its device model and its xenstore entries, all gone. */
@@ -81,7 +99,34 @@ struct sif_xen_ops {
 struct sif_xen {
 	const struct sif_xen_ops *ops;
 	void *priv;
+	/* The real backend's state directories; NULL: xenopsd's defaults. */
+	const char *varstored_root;     /* SIF_VARSTORED_ROOT */
+	const char *swtpm_root;         /* SIF_SWTPM_ROOT */
 };
+
+/*
+ * Where a restored domain's varstored and swtpm read their state, as
+ * xenopsd's sandbox lays it out (xenops_sandbox.ml, service.ml):
+ *   ROOT/varstored-root-DOMID/efi-vars-resume.dat   (varstored --resume)
+ *   ROOT/swtpm-root-DOMID/tpm2-00.permall           (swtpm's state file)
+ * The directory is made 0750 and the file 0600, owned by the per-domain
+ * user (qemu_base + domid, swtpm_base + domid) when that user exists.
+ * The real backend writes there; these are its file operations.
+ */
+#define SIF_VARSTORED_ROOT "/var/run/xen"
+#define SIF_SWTPM_ROOT "/var/lib/xcp/run"
+int sif_xen_write_efivars(const char *root, uint32_t domid, const void *buf, size_t len,
+			  struct sif_err *err);
+/*
+ * The vTPM state file's bytes of a Swtpm/Swtpm0 record body: base64
+ * decoded for SIF_VTPM_BASE64 (refused with the offending position when it
+ * is not base64), copied for SIF_VTPM_RAW.  *raw is malloc'd.
+ */
+int sif_vtpm_state_bytes(const void *buf, size_t len, enum sif_vtpm_form form,
+			 unsigned char **raw, size_t *raw_len, struct sif_err *err);
+/* Decodes SIF_VTPM_BASE64 first; an empty state writes nothing (xenopsd). */
+int sif_xen_write_vtpm(const char *root, uint32_t domid, const void *buf, size_t len,
+		       enum sif_vtpm_form form, struct sif_err *err);
 
 /* The hypervisor; fails with a clear message where there is none. */
 int sif_xen_open_real(struct sif_xen **out, struct sif_err *err);
@@ -99,7 +144,9 @@ int sif_xen_open_null(struct sif_xen **out, struct sif_v2_summary *last,
 /*
  * The recording fake.  In `dir` it writes calls.log (one line per call),
  * restore-<domid>.libxc (every byte of each restore stream), dm-<domid>.state
- * (device-model state given to it) and xenstore.log.  For domain_save it
+ * (device-model state given to it), efivars-<domid>.dat and
+ * vtpm-<domid>.<index>.state (the Varstored and Swtpm record bodies, as
+ * given); xenstore writes are calls in calls.log.  For domain_save it
  * sends dir/save.libxc and for dm_state_save dir/save.qemu, when they exist.
  * `fail_at` names an op that fails (e.g. "domain_restore"), or NULL.
  */

@@ -73,4 +73,23 @@ void sif_xenops_free(struct sif_xenops_record *rec);
  */
 char *sif_xenops_body(int64_t now, const char *vm_str, size_t *len, struct sif_err *err);
 
+/*
+ * vm_str as xenopsd writes it at suspend (Vm.sexp_of_t of its VM record,
+ * sexplib machine format): id, name, platformdata and the builder (HVM or
+ * PV), memory and vcpus from what the caller knows of the VM; every other
+ * field of Vm.t with xenopsd's defaults.  xenopsd reads the Xenops record
+ * back but not vm_str, so this records the VM the image belongs to.
+ * malloc'd, *len bytes, NUL terminated.
+ */
+struct sif_xenops_vm {
+	const char *uuid, *name;
+	bool hvm;
+	const char *const *platform_keys, *const *platform_vals;
+	size_t n_platform;
+	int64_t memory_static_max;      /* bytes */
+	unsigned vcpus_max;
+};
+
+char *sif_xenops_vm_str(const struct sif_xenops_vm *vm, size_t *len, struct sif_err *err);
+
 #endif

@@ -31,21 +31,20 @@ struct bgwrite {
 	/* under mu */
 	const char *job;        /* buffer to write, or NULL */
 	size_t job_len;
-	const char *copy_src;   /* or a prefix to copy */
+	bool copy;              /* or a prefix to copy */
+	int copy_fd;
+	const char *copy_name;
 	uint64_t copy_len;
 	bool busy, quit, failed;
 	struct sif_err err;     /* the thread's first failure */
 	uint64_t written;
 };
 
-static int copy_prefix(struct bgwrite *w, const char *src, uint64_t len, char *buf,
+static int copy_prefix(struct bgwrite *w, int fd, const char *src, uint64_t len, char *buf,
 		       struct sif_err *err)
 {
 	uint64_t done = 0;
-	int fd = open(src, O_RDONLY | O_CLOEXEC), rc = -1;
 
-	if (fd < 0)
-		return sif_errno(err, SIF_EIO, "reopening %s", src);
 	while (done < len) {
 		size_t want = len - done < BUF_SIZE ? (size_t)(len - done) : BUF_SIZE;
 		ssize_t got = pread(fd, buf, want, (off_t)done);
@@ -55,18 +54,14 @@ static int copy_prefix(struct bgwrite *w, const char *src, uint64_t len, char *b
 		if (got <= 0) {
 			if (got == 0)
 				errno = EIO;
-			sif_errno(err, SIF_EIO, "rereading %s at byte %llu", src,
-				  (unsigned long long)done);
-			goto out;
+			return sif_errno(err, SIF_EIO, "rereading %s at byte %llu", src,
+					 (unsigned long long)done);
 		}
 		if (sif_write_exact(w->fd, buf, (size_t)got, w->name, err) < 0)
-			goto out;
+			return -1;
 		done += (uint64_t)got;
 	}
-	rc = 0;
-out:
-	close(fd);
-	return rc;
+	return 0;
 }
 
 static void *run(void *arg)
@@ -80,20 +75,21 @@ static void *run(void *arg)
 		uint64_t n;
 		int rc;
 
-		while (!w->job && !w->copy_src && !w->quit)
+		while (!w->job && !w->copy && !w->quit)
 			pthread_cond_wait(&w->cv, &w->mu);
-		if (!w->job && !w->copy_src)
+		if (!w->job && !w->copy)
 			break;
 		w->busy = true;
-		n = w->copy_src ? w->copy_len : w->job_len;
+		n = w->copy ? w->copy_len : w->job_len;
 		pthread_mutex_unlock(&w->mu);
 		if (w->failed) {
 			rc = 0;         /* nothing after a failure */
-		} else if (w->copy_src) {
+		} else if (w->copy) {
 			if (!scratch && !(scratch = malloc(BUF_SIZE)))
 				rc = sif_errf(&err, SIF_ENOMEM, "out of memory");
 			else
-				rc = copy_prefix(w, w->copy_src, w->copy_len, scratch, &err);
+				rc = copy_prefix(w, w->copy_fd, w->copy_name, w->copy_len, scratch,
+						 &err);
 		} else {
 			rc = sif_write_exact(w->fd, w->job, w->job_len, w->name, &err);
 		}
@@ -104,7 +100,7 @@ static void *run(void *arg)
 		} else if (!w->failed) {
 			w->written += n;
 		}
-		w->copy_src = NULL;
+		w->copy = false;
 		w->job = NULL;
 		w->busy = false;
 		pthread_cond_broadcast(&w->cv);
@@ -143,7 +139,7 @@ static int wait_idle(struct bgwrite *w, struct sif_err *err)
 	int rc = 0;
 
 	pthread_mutex_lock(&w->mu);
-	while (w->busy || w->job || w->copy_src)
+	while (w->busy || w->job || w->copy)
 		pthread_cond_wait(&w->cv, &w->mu);
 	if (w->failed) {
 		if (err)
@@ -154,14 +150,17 @@ static int wait_idle(struct bgwrite *w, struct sif_err *err)
 	return rc;
 }
 
-int bgw_copy_prefix(struct bgwrite *w, const char *src, uint64_t len, struct sif_err *err)
+int bgw_copy_prefix(struct bgwrite *w, int fd, const char *name, uint64_t len,
+		    struct sif_err *err)
 {
 	if (wait_idle(w, err) < 0)
 		return -1;
 	if (!len)
 		return 0;
 	pthread_mutex_lock(&w->mu);
-	w->copy_src = src;
+	w->copy = true;
+	w->copy_fd = fd;
+	w->copy_name = name;
 	w->copy_len = len;
 	pthread_cond_broadcast(&w->cv);
 	pthread_mutex_unlock(&w->mu);

@@ -18,8 +18,10 @@
 struct bgwrite;
 
 int bgw_start(struct bgwrite **out, int fd, const char *name, struct sif_err *err);
-/* First job: copy bytes [0, len) of the file at src into fd. */
-int bgw_copy_prefix(struct bgwrite *w, const char *src, uint64_t len, struct sif_err *err);
+/* First job: copy bytes [0, len) of the open file `fd` (pread: its offset
+ * stays) into the output. */
+int bgw_copy_prefix(struct bgwrite *w, int fd, const char *name, uint64_t len,
+		    struct sif_err *err);
 int bgw_put(struct bgwrite *w, const void *p, size_t n, struct sif_err *err);
 /* Write what is buffered, wait for the thread, stop it. */
 int bgw_finish(struct bgwrite *w, struct sif_err *err);

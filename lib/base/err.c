@@ -86,6 +86,7 @@ const char *sif_code_name(enum sif_code code)
 	case SIF_ENEWER:    return "written by a newer sif";
 	case SIF_EBACKEND:  return "backend error";
 	case SIF_EINTERNAL: return "internal error";
+	case SIF_ECHANGED:  return "changed meanwhile";
 	}
 	return "unknown error";
 }

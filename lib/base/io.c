@@ -3,7 +3,10 @@
  *
  * Temp files are named ".<target>.sif-tmp.<pid>.<n>" so that a later run
  * can tell a leftover of a killed process (pid gone) from the live work of a
- * concurrent one and remove only the former.
+ * concurrent one and remove only the former.  They are 0600 while written
+ * (they may hold a state.db's secrets or a guest's memory), and take the
+ * target's mode and owner only when complete.  The checked replacement of
+ * a file that was read is in replace_checked.c.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -17,16 +20,23 @@
 #include <unistd.h>
 
 #include "sif/io.h"
+#include "io_int.h"
 
 static ssize_t real_write(int fd, const void *buf, size_t n)
 {
 	return write(fd, buf, n);
 }
 
+static int real_exchange(const char *a, const char *b)
+{
+	return renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE);
+}
+
 static const struct sif_fs_ops real_ops = {
 	.write = real_write,
 	.fsync = fsync,
 	.rename = rename,
+	.exchange = real_exchange,
 };
 
 static const struct sif_fs_ops *cur_ops = &real_ops;
@@ -99,7 +109,7 @@ int sif_write_exact(int fd, const void *buf, size_t n, const char *what,
 }
 
 /* Split path into directory (malloc'd, "." if none) and base name. */
-static int split_path(const char *path, char **dir, const char **base)
+int io_split_path(const char *path, char **dir, const char **base)
 {
 	const char *slash = strrchr(path, '/');
 
@@ -116,7 +126,7 @@ static int split_path(const char *path, char **dir, const char **base)
 	return *dir ? 0 : -1;
 }
 
-static int fsync_dir(const char *dir, struct sif_err *err)
+int io_fsync_dir(const char *dir, struct sif_err *err)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int rc = -1;
@@ -141,7 +151,7 @@ int sif_atomic_clean_stale(const char *path, struct sif_err *err)
 	struct dirent *de;
 	int rc = -1;
 
-	if (split_path(path, &dir, &base) < 0)
+	if (io_split_path(path, &dir, &base) < 0)
 		return sif_errf(err, SIF_ENOMEM, "out of memory");
 	snprintf(prefix, sizeof(prefix), ".%s.sif-tmp.", base);
 	d = opendir(dir);
@@ -185,7 +195,9 @@ int sif_atomic_open(struct sif_atomic_file *af, const char *path, mode_t mode,
 
 	af->fd = -1;
 	af->path = af->tmp = NULL;
-	if (split_path(path, &dir, &base) < 0 || !(af->path = strdup(path))) {
+	af->mode = mode & 07777;
+	af->keep_owner = false;
+	if (io_split_path(path, &dir, &base) < 0 || !(af->path = strdup(path))) {
 		sif_errf(err, SIF_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -201,7 +213,10 @@ int sif_atomic_open(struct sif_atomic_file *af, const char *path, mode_t mode,
 				 "%s: exists and is not a regular file", path);
 			goto out;
 		}
-		mode = st.st_mode & 07777;
+		af->mode = st.st_mode & 07777;
+		af->keep_owner = true;
+		af->uid = st.st_uid;
+		af->gid = st.st_gid;
 	}
 	if (asprintf(&af->tmp, "%s/.%s.sif-tmp.%ld.%u", dir, base,
 		     (long)getpid(), seq++) < 0) {
@@ -209,13 +224,14 @@ int sif_atomic_open(struct sif_atomic_file *af, const char *path, mode_t mode,
 		sif_errf(err, SIF_ENOMEM, "out of memory");
 		goto out;
 	}
-	af->fd = open(af->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	af->fd = open(af->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (af->fd < 0) {
 		sif_errno(err, SIF_EIO, "creating temp file %s", af->tmp);
 		goto out;
 	}
-	/* open() applied the umask; the target's own mode must survive. */
-	if (fchmod(af->fd, mode) < 0) {
+	/* open() applied the umask, which may leave more than 0600 (umask 0)
+	 * or less (umask 0277): private and writable, exactly. */
+	if (fchmod(af->fd, 0600) < 0) {
 		sif_errno(err, SIF_EIO, "setting mode of %s", af->tmp);
 		goto out;
 	}
@@ -227,40 +243,65 @@ out:
 	return rc;
 }
 
-int sif_atomic_commit(struct sif_atomic_file *af, struct sif_err *err)
+void sif_atomic_limit_mode(struct sif_atomic_file *af, mode_t max)
+{
+	af->mode &= max & 07777;
+}
+
+/* The target's owner (when it existed) and mode, then fsync and close. */
+int io_atomic_seal(struct sif_atomic_file *af, struct sif_err *err)
+{
+	struct stat st;
+
+	if (af->fd < 0)
+		return sif_errf(err, SIF_EUSAGE, "atomic file not open");
+	if (af->keep_owner && fstat(af->fd, &st) == 0 &&
+	    (st.st_uid != af->uid || st.st_gid != af->gid) &&
+	    fchown(af->fd, af->uid, af->gid) < 0)
+		return sif_errno(err, SIF_EIO, "%s: cannot keep its owner %u:%u",
+				 af->path, (unsigned)af->uid, (unsigned)af->gid);
+	/* after fchown, which clears set-id bits */
+	if (fchmod(af->fd, af->mode) < 0)
+		return sif_errno(err, SIF_EIO, "setting mode of %s", af->tmp);
+	if (cur_ops->fsync(af->fd) < 0)
+		return sif_errno(err, SIF_EIO, "fsync of %s", af->tmp);
+	if (close(af->fd) < 0) {
+		af->fd = -1;
+		return sif_errno(err, SIF_EIO, "closing %s", af->tmp);
+	}
+	af->fd = -1;
+	return 0;
+}
+
+/* A rename is only durable once its directory is. */
+int io_commit_done(struct sif_atomic_file *af, struct sif_err *err)
 {
 	char *dir = NULL;
 	const char *base;
 	int rc = -1;
 
-	if (af->fd < 0)
-		return sif_errf(err, SIF_EUSAGE, "atomic file not open");
-	if (cur_ops->fsync(af->fd) < 0) {
-		sif_errno(err, SIF_EIO, "fsync of %s", af->tmp);
+	free(af->tmp);
+	af->tmp = NULL;
+	if (io_split_path(af->path, &dir, &base) < 0)
+		sif_errf(err, SIF_ENOMEM, "out of memory");
+	else
+		rc = io_fsync_dir(dir, err);
+	free(dir);
+	return rc;
+}
+
+int sif_atomic_commit(struct sif_atomic_file *af, struct sif_err *err)
+{
+	int rc = -1;
+
+	if (io_atomic_seal(af, err) < 0)
 		goto out;
-	}
-	if (close(af->fd) < 0) {
-		af->fd = -1;
-		sif_errno(err, SIF_EIO, "closing %s", af->tmp);
-		goto out;
-	}
-	af->fd = -1;
 	if (cur_ops->rename(af->tmp, af->path) < 0) {
 		sif_errno(err, SIF_EIO, "renaming %s to %s", af->tmp, af->path);
 		goto out;
 	}
-	free(af->tmp);
-	af->tmp = NULL;
-	if (split_path(af->path, &dir, &base) < 0) {
-		sif_errf(err, SIF_ENOMEM, "out of memory");
-		goto out;
-	}
-	/* The rename is only durable once the directory is. */
-	if (fsync_dir(dir, err) < 0)
-		goto out;
-	rc = 0;
+	rc = io_commit_done(af, err);
 out:
-	free(dir);
 	sif_atomic_abort(af);
 	return rc;
 }

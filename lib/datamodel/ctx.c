@@ -30,7 +30,8 @@ static int grow(void **arr, size_t *cap, size_t n, size_t elem)
 }
 
 static int add_migration(struct sif_ctx *ctx, const char *id, const char *sql,
-			 const char *doc, const char *owner, struct sif_err *err)
+			 const char *down, const char *doc, const char *owner,
+			 struct sif_err *err)
 {
 	struct mig_entry *m;
 
@@ -40,6 +41,7 @@ static int add_migration(struct sif_ctx *ctx, const char *id, const char *sql,
 	ctx->migs[ctx->nmigs++] = m;
 	m->id = strdup(id);
 	m->m.sql = sql;
+	m->m.down = down;
 	m->m.doc = doc;
 	m->owner = owner;
 	if (!m->id)
@@ -55,7 +57,7 @@ static int core_migrations(struct sif_ctx *ctx, struct sif_err *err)
 
 	for (e = sif_embedded_sql; e->path; e++) {
 		if (!strcmp(e->path, "schema/base.sql") &&
-		    add_migration(ctx, "0000_base", e->text,
+		    add_migration(ctx, "0000_base", e->text, NULL,
 				  "base schema: pool, host, SR, VDI, VBD, VM", "core", err) < 0)
 			return -1;
 	}
@@ -68,7 +70,7 @@ static int core_migrations(struct sif_ctx *ctx, struct sif_err *err)
 		base = e->path + 11;
 		dot = strrchr(base, '.');
 		snprintf(id, sizeof(id), "%.*s", (int)(dot ? dot - base : (long)strlen(base)), base);
-		if (add_migration(ctx, id, e->text, "core migration", "core", err) < 0)
+		if (add_migration(ctx, id, e->text, NULL, "core migration", "core", err) < 0)
 			return -1;
 	}
 	return 0;
@@ -132,11 +134,13 @@ void sif_ctx_free(struct sif_ctx *ctx)
 		free((char *)ctx->plugins[i].path);
 		if (ctx->handles[i])
 			dlclose(ctx->handles[i]);
+		free(ctx->owned[i]);
 	}
 	free(ctx->fields);
 	free(ctx->migs);
 	free(ctx->plugins);
 	free(ctx->handles);
+	free(ctx->owned);
 	free(ctx);
 }
 
@@ -253,7 +257,7 @@ static int check_plugin(struct sif_ctx *ctx, const struct sif_plugin *p,
 	return 0;
 }
 
-int ctx_register_plugin(struct sif_ctx *ctx, const struct sif_plugin *p,
+int ctx_register_plugin(struct sif_ctx *ctx, const struct sif_plugin *p, bool owned,
 			const char *path, void *handle, struct sif_err *err)
 {
 	size_t i, cap;
@@ -264,7 +268,7 @@ int ctx_register_plugin(struct sif_ctx *ctx, const struct sif_plugin *p,
 	cap = ctx->nplugins + 1;
 	{
 		struct sif_plugin_info *pi = realloc(ctx->plugins, cap * sizeof(*pi));
-		void **h;
+		void **h, **o;
 
 		if (!pi)
 			return sif_errf(err, SIF_ENOMEM, "out of memory");
@@ -273,17 +277,22 @@ int ctx_register_plugin(struct sif_ctx *ctx, const struct sif_plugin *p,
 		if (!h)
 			return sif_errf(err, SIF_ENOMEM, "out of memory");
 		ctx->handles = h;
+		o = realloc(ctx->owned, cap * sizeof(*o));
+		if (!o)
+			return sif_errf(err, SIF_ENOMEM, "out of memory");
+		ctx->owned = o;
 	}
 	ctx->plugins[ctx->nplugins].plugin = p;
 	ctx->plugins[ctx->nplugins].path = strdup(path ? path : "(built in)");
 	ctx->handles[ctx->nplugins] = handle;
+	ctx->owned[ctx->nplugins] = owned ? (void *)p : NULL;
 	if (!ctx->plugins[ctx->nplugins].path)
 		return sif_errf(err, SIF_ENOMEM, "out of memory");
 	ctx->nplugins++;
 	for (i = 0; i < p->nmigrations; i++) {
 		snprintf(id, sizeof(id), "%s/%s", p->name, p->migrations[i].id);
-		if (add_migration(ctx, id, p->migrations[i].sql, p->migrations[i].doc,
-				  p->name, err) < 0)
+		if (add_migration(ctx, id, p->migrations[i].sql, p->migrations[i].down,
+				  p->migrations[i].doc, p->name, err) < 0)
 			return -1;
 	}
 	for (i = 0; i < p->nfields; i++) {
@@ -302,7 +311,7 @@ int sif_ctx_add_plugin(struct sif_ctx *ctx, const struct sif_plugin *p,
 				"%s: plugin ABI version %u, this sif speaks %u",
 				path ? path : "plugin", p ? p->abi_version : 0,
 				SIF_PLUGIN_ABI_VERSION);
-	return ctx_register_plugin(ctx, p, path, NULL, err);
+	return ctx_register_plugin(ctx, p, false, path, NULL, err);
 }
 
 /* --- lookups ------------------------------------------------------------ */

@@ -23,11 +23,16 @@ struct sif_ctx {
 	size_t nmigs, migs_cap;
 	struct sif_plugin_info *plugins;
 	void **handles;            /* dlopen handles, parallel to plugins */
+	void **owned;              /* ABI 1 descriptions copied to ABI 2 (or NULL), parallel */
 	size_t nplugins;
 };
 
-/* Check and add a description; on success the ctx owns `handle`. */
-int ctx_register_plugin(struct sif_ctx *ctx, const struct sif_plugin *p,
+/* Check and add a description; on success the ctx owns `handle`, and `p`
+ * itself when `owned` (an ABI 1 description's copy). */
+int ctx_register_plugin(struct sif_ctx *ctx, const struct sif_plugin *p, bool owned,
 			const char *path, void *handle, struct sif_err *err);
+
+/* An ABI 1 description as an ABI 2 one (malloc'd; no down steps). */
+const struct sif_plugin *plugin_from_abi1(const struct sif_plugin *old, struct sif_err *err);
 
 #endif

@@ -1,8 +1,9 @@
 /*
  * Opening plugin files: the checks that come before trusting code we are
  * about to run (ownership and permissions of the file and its directory),
- * dlopen, the entry point and its ABI version.  What a description may
- * contain is checked by lib/datamodel/ctx.c.
+ * dlopen, the entry point and its ABI version (this sif's, else ABI 1,
+ * whose description is copied to the current layout: plugin_abi1.c).
+ * What a description may contain is checked by lib/datamodel/ctx.c.
  */
 #include <dirent.h>
 #include <dlfcn.h>
@@ -41,6 +42,8 @@ int sif_ctx_load_plugin(struct sif_ctx *ctx, const char *path, struct sif_err *e
 	char real[PATH_MAX], dir[PATH_MAX];
 	sif_plugin_entry_fn entry;
 	const struct sif_plugin *p;
+	struct sif_plugin *copy = NULL;
+	size_t before = sif_ctx_nplugins(ctx);
 	struct stat st;
 	void *h = NULL;
 	int rc = -1;
@@ -63,28 +66,39 @@ int sif_ctx_load_plugin(struct sif_ctx *ctx, const char *path, struct sif_err *e
 			 SIF_PLUGIN_ENTRY_SYMBOL);
 		goto out;
 	}
+	/* A plugin answers the ABI it speaks or NULL; an ABI 1 one is asked again. */
 	p = entry(SIF_PLUGIN_ABI_VERSION);
+	if (!p)
+		p = entry(SIF_PLUGIN_ABI_OLDEST);
 	if (!p) {
 		sif_errf(err, SIF_EREFUSED,
-			 "plugin %s: %s() returned nothing (it does not speak ABI %u)",
-			 path, SIF_PLUGIN_ENTRY_SYMBOL, SIF_PLUGIN_ABI_VERSION);
+			 "plugin %s: %s() returned nothing (it speaks neither ABI %u nor %u)",
+			 path, SIF_PLUGIN_ENTRY_SYMBOL, SIF_PLUGIN_ABI_VERSION,
+			 SIF_PLUGIN_ABI_OLDEST);
 		goto out;
 	}
-	if (p->abi_version != SIF_PLUGIN_ABI_VERSION) {
+	if (p->abi_version == SIF_PLUGIN_ABI_OLDEST) {
+		if (!(p = copy = (struct sif_plugin *)plugin_from_abi1(p, err))) {
+			sif_err_prefix(err, "plugin %s (ABI %u)", path, SIF_PLUGIN_ABI_OLDEST);
+			goto out;
+		}
+	} else if (p->abi_version != SIF_PLUGIN_ABI_VERSION) {
 		sif_errf(err, SIF_EREFUSED,
-			 "plugin %s: built for plugin ABI %u, this sif speaks ABI %u",
-			 path, p->abi_version, SIF_PLUGIN_ABI_VERSION);
+			 "plugin %s: built for plugin ABI %u, this sif speaks ABI %u (and loads %u)",
+			 path, p->abi_version, SIF_PLUGIN_ABI_VERSION, SIF_PLUGIN_ABI_OLDEST);
 		goto out;
 	}
-	if (ctx_register_plugin(ctx, p, real, h, err) < 0) {
+	rc = ctx_register_plugin(ctx, p, copy != NULL, real, h, err);
+	if (rc < 0)
 		sif_err_prefix(err, "%s", path);
-		goto out;
-	}
-	h = NULL;           /* the ctx owns it now */
-	rc = 0;
 out:
-	if (h)
-		dlclose(h);
+	/* Once registered (even if registering failed half-way) the ctx owns
+	 * the handle and the copy. */
+	if (sif_ctx_nplugins(ctx) == before) {
+		if (h)
+			dlclose(h);
+		free(copy);
+	}
 	return rc;
 }
 

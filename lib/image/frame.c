@@ -15,7 +15,8 @@
 
 #define LEGACY_SIGNATURE "XenSavedDomain\n"
 
-typedef int (*frame_check_fn)(const struct sif_frame_rec *rec, struct sif_err *err);
+/* Checks the header; may refine the body kind the type table gives. */
+typedef int (*frame_check_fn)(struct sif_frame_rec *rec, struct sif_err *err);
 
 struct frame_type {
 	uint64_t type;
@@ -24,7 +25,7 @@ struct frame_type {
 	frame_check_fn check;
 };
 
-static int check_xenops(const struct sif_frame_rec *rec, struct sif_err *err)
+static int check_xenops(struct sif_frame_rec *rec, struct sif_err *err)
 {
 	if (rec->length == 0 || rec->length > SIF_XENOPS_MAX)
 		return sif_errf(err, SIF_EFORMAT,
@@ -35,14 +36,14 @@ static int check_xenops(const struct sif_frame_rec *rec, struct sif_err *err)
 }
 
 /* Stream records: the length is checked against the stream once read. */
-static int check_stream(const struct sif_frame_rec *rec, struct sif_err *err)
+static int check_stream(struct sif_frame_rec *rec, struct sif_err *err)
 {
 	(void)rec;
 	(void)err;
 	return 0;
 }
 
-static int check_qemu(const struct sif_frame_rec *rec, struct sif_err *err)
+static int check_qemu(struct sif_frame_rec *rec, struct sif_err *err)
 {
 	if (rec->length > SIF_QEMU_RECORD_MAX)
 		return sif_errf(err, SIF_EFORMAT,
@@ -52,24 +53,23 @@ static int check_qemu(const struct sif_frame_rec *rec, struct sif_err *err)
 	return 0;
 }
 
-static int check_demu(const struct sif_frame_rec *rec, struct sif_err *err)
+/* Sized in 2015-2017 images; length 0 since: emu-manager's stream follows. */
+static int check_demu(struct sif_frame_rec *rec, struct sif_err *err)
 {
+	(void)err;
 	if (rec->length == 0)
-		return sif_errf(err, SIF_EFORMAT,
-				"offset %llu: Demu record without a length: xenopsd writes the vGPU "
-				"state as an unsized stream, whose end sif cannot find",
-				(unsigned long long)rec->offset);
+		rec->body_kind = SIF_BODY_OPAQUE;
 	return 0;
 }
 
-static int check_device(const struct sif_frame_rec *rec, struct sif_err *err)
+static int check_device(struct sif_frame_rec *rec, struct sif_err *err)
 {
 	(void)rec;
 	(void)err;
 	return 0;
 }
 
-static int check_end(const struct sif_frame_rec *rec, struct sif_err *err)
+static int check_end(struct sif_frame_rec *rec, struct sif_err *err)
 {
 	if (rec->length != 0)
 		return sif_errf(err, SIF_EFORMAT,
@@ -208,7 +208,7 @@ int sif_frame_next(struct sif_frame_reader *r, struct sif_frame_rec *rec,
 		return -1;
 	}
 	left = sif_src_remaining(s);
-	if (t->body == SIF_BODY_SIZED && left != SIF_SRC_SIZE_UNKNOWN && n.length > left)
+	if (n.body_kind == SIF_BODY_SIZED && left != SIF_SRC_SIZE_UNKNOWN && n.length > left)
 		return sif_errf(err, SIF_EFORMAT,
 				"%s: offset %llu: %s record length %llu runs past the end of the image "
 				"(%llu bytes left after the header)",
@@ -217,7 +217,9 @@ int sif_frame_next(struct sif_frame_reader *r, struct sif_frame_rec *rec,
 	r->count++;
 	r->cur = n;
 	r->have_cur = true;
-	if (t->body == SIF_BODY_NONE) {
+	/* After End_of_image nothing follows; after opaque vGPU state nothing
+	 * can be found. */
+	if (n.body_kind == SIF_BODY_NONE || n.body_kind == SIF_BODY_OPAQUE) {
 		r->done = true;
 		r->have_cur = false;
 	}

@@ -213,6 +213,28 @@ static int h_sized(struct scan *sc, const struct sif_frame_rec *rec)
 	return item_frame(sc, rec, &it);
 }
 
+/*
+ * An unsized Demu record: emu-manager's vGPU stream follows, to an end
+ * only emu-manager can find, and the records after it (Varstored, Swtpm,
+ * Qemu_trad, End_of_image) with it.  Reported, not read.
+ */
+static int h_opaque(struct scan *sc, const struct sif_frame_rec *rec)
+{
+	struct sif_image_item it = { 0 };
+	uint64_t left = sif_src_remaining(sc->s);
+
+	if (item_frame(sc, rec, &it) < 0)
+		return -1;
+	sc->sum->opaque_offset = rec->body;
+	sc->sum->opaque_bytes = left == SIF_SRC_SIZE_UNKNOWN ? 0 : left;
+	memset(&it, 0, sizeof(it));
+	it.kind = SIF_ITEM_OPAQUE;
+	it.offset = rec->body;
+	it.length = sc->sum->opaque_bytes;
+	it.frame = rec;
+	return visit(sc, &it);
+}
+
 static int h_end(struct scan *sc, const struct sif_frame_rec *rec)
 {
 	struct sif_image_item it = { 0 };
@@ -312,6 +334,10 @@ static int scan_framed(struct scan *sc)
 	    signature_item(sc, SIF_FRAME_SIGNATURE_LEN) < 0)
 		return -1;
 	while ((r = sif_frame_next(&fr, &rec, sc->err)) > 0) {
+		if (rec.body_kind == SIF_BODY_OPAQUE) {
+			sc->sum->image_bytes = rec.body;
+			return h_opaque(sc, &rec);
+		}
 		if (frame_handler_of(rec.type)(sc, &rec) < 0)
 			return -1;
 	}

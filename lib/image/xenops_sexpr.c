@@ -621,3 +621,152 @@ char *sif_xenops_body(int64_t now, const char *vm_str, size_t *len, struct sif_e
 	x.has_xs_subtree = true;
 	return sif_xenops_format(&x, len, err);
 }
+
+/* --- vm_str: a VM as xenopsd's Vm.sexp_of_t prints it ------------------ */
+
+static void sb_str(struct sbuf *b, const char *s)
+{
+	struct sif_bytes a = { (char *)s, strlen(s) };
+
+	sb_atom(b, &a);
+}
+
+/* (name value) with an atom value */
+static void sb_kv(struct sbuf *b, const char *name, const char *value)
+{
+	sb_open(b);
+	sb_str(b, name);
+	sb_str(b, value);
+	sb_close(b);
+}
+
+/* (name (v1)(v2)...) with a list of atoms, "" for an empty list */
+static void sb_klist(struct sbuf *b, const char *name, const char *atoms)
+{
+	sb_open(b);
+	sb_str(b, name);
+	sb_open(b);
+	for (const char *a = atoms; *a; a += strlen(a) + 1)
+		sb_str(b, a);
+	sb_close(b);
+	sb_close(b);
+}
+
+static void sb_pairs(struct sbuf *b, const char *name, const char *const *keys,
+		     const char *const *vals, size_t n)
+{
+	sb_open(b);
+	sb_str(b, name);
+	sb_open(b);
+	for (size_t i = 0; i < n; i++)
+		sb_kv(b, keys[i], vals[i]);
+	sb_close(b);
+	sb_close(b);
+}
+
+/* Fields with fixed values: an atom, or NULL for an empty list (None, []). */
+struct fixed_field {
+	const char *name, *value;
+};
+
+static void sb_fixed(struct sbuf *b, const struct fixed_field *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (f[i].value)
+			sb_kv(b, f[i].name, f[i].value);
+		else
+			sb_klist(b, f[i].name, "");
+	}
+}
+
+static const struct fixed_field hvm_info[] = {
+	{ "hap", "true" }, { "shadow_multiplier", "1" }, { "timeoffset", "" },
+	{ "video_mib", "4" }, { "video", "Cirrus" }, { "acpi", "true" }, { "serial", NULL },
+	{ "keymap", NULL }, { "vnc_ip", NULL }, { "pci_emulations", NULL },
+	{ "pci_passthrough", "false" }, { "boot_order", "" }, { "qemu_disk_cmdline", "false" },
+	{ "qemu_stubdom", "false" }, { "firmware", "Bios" }, { "tpm", NULL },
+};
+
+static const struct fixed_field pv_indirect_boot[] = {
+	{ "bootloader", "" }, { "extra_args", "" }, { "legacy_args", "" },
+	{ "bootloader_args", "" }, { "devices", NULL },
+};
+
+static const struct fixed_field pv_info[] = {
+	{ "framebuffer", "false" }, { "framebuffer_ip", NULL }, { "vncterm", "true" },
+	{ "vncterm_ip", NULL }, { "pci_passthrough", "false" },
+};
+
+/* Vm.hvm_info with xenopsd's defaults, or Vm.pv_info booting through a bootloader. */
+static void sb_builder(struct sbuf *b, bool hvm)
+{
+	sb_open(b);
+	sb_str(b, "ty");
+	sb_open(b);
+	sb_str(b, hvm ? "HVM" : "PV");
+	sb_open(b);
+	if (hvm) {
+		sb_fixed(b, hvm_info, sizeof(hvm_info) / sizeof(hvm_info[0]));
+	} else {
+		sb_open(b);
+		sb_str(b, "boot");
+		sb_open(b);
+		sb_str(b, "Indirect");
+		sb_open(b);
+		sb_fixed(b, pv_indirect_boot, sizeof(pv_indirect_boot) / sizeof(pv_indirect_boot[0]));
+		sb_close(b);
+		sb_close(b);
+		sb_close(b);
+		sb_fixed(b, pv_info, sizeof(pv_info) / sizeof(pv_info[0]));
+	}
+	sb_close(b);
+	sb_close(b);
+	sb_close(b);
+}
+
+char *sif_xenops_vm_str(const struct sif_xenops_vm *vm, size_t *len, struct sif_err *err)
+{
+	struct sbuf b = { 0 };
+	char mem[24], vcpus[16];
+
+	snprintf(mem, sizeof(mem), "%lld", (long long)vm->memory_static_max);
+	snprintf(vcpus, sizeof(vcpus), "%u", vm->vcpus_max);
+	sb_open(&b);
+	sb_kv(&b, "id", vm->uuid);
+	sb_kv(&b, "name", vm->name);
+	sb_kv(&b, "ssidref", "0");
+	sb_klist(&b, "xsdata", "");
+	sb_pairs(&b, "platformdata", vm->platform_keys, vm->platform_vals, vm->n_platform);
+	sb_klist(&b, "bios_strings", "");
+	sb_builder(&b, vm->hvm);
+	sb_kv(&b, "suppress_spurious_page_faults", "false");
+	sb_klist(&b, "machine_address_size", "");
+	sb_kv(&b, "memory_static_max", mem);
+	sb_kv(&b, "memory_dynamic_max", mem);
+	sb_kv(&b, "memory_dynamic_min", mem);
+	sb_kv(&b, "vcpu_max", vcpus);
+	sb_kv(&b, "vcpus", vcpus);
+	sb_open(&b);
+	sb_str(&b, "scheduler_params");
+	sb_open(&b);
+	sb_klist(&b, "priority", "");
+	sb_klist(&b, "affinity", "");
+	sb_close(&b);
+	sb_close(&b);
+	sb_klist(&b, "on_crash", "Shutdown\0");
+	sb_klist(&b, "on_shutdown", "Shutdown\0");
+	sb_klist(&b, "on_reboot", "Start\0");
+	sb_klist(&b, "on_softreboot", "Softreboot\0");
+	sb_kv(&b, "pci_msitranslate", "true");
+	sb_kv(&b, "pci_power_mgmt", "false");
+	sb_kv(&b, "has_vendor_device", "false");
+	sb_klist(&b, "generation_id", "");
+	sb_close(&b);
+	if (b.oom) {
+		free(b.p);
+		sif_errf(err, SIF_ENOMEM, "out of memory");
+		return NULL;
+	}
+	*len = b.len;
+	return b.p;
+}

@@ -6,8 +6,13 @@
  * writes after a count, so tests can prove a failed migration or update
  * leaves the database as it was.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <sqlite3.h>
 
 #include "sif/db.h"
@@ -186,6 +191,56 @@ static int db_error(struct sif_db *db, struct sif_err *err, const char *what)
 	return sif_errf(err, c, "%s: %s: %s", db->path, what, sqlite3_errmsg(db->h));
 }
 
+/*
+ * A new pool DB is made 0600 before SQLite sees it: SQLite would create it
+ * 0644 less the umask, and gives its journal the database file's mode, so
+ * a private file keeps the journal private too.
+ */
+static int create_private(const char *path, struct sif_err *err)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return errno == EEXIST ? 0 :
+			sif_errno(err, SIF_EIO, "%s: cannot create pool database", path);
+	if (fchmod(fd, 0600) < 0) {
+		sif_errno(err, SIF_EIO, "%s: setting mode 0600", path);
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+int sif_db_make_private(struct sif_db *db, unsigned *was, struct sif_err *err)
+{
+	static const char *const side[] = { "", "-journal", "-wal", NULL };
+	struct stat st;
+	int i;
+
+	*was = 0;
+	for (i = 0; side[i]; i++) {
+		char *p;
+
+		if (asprintf(&p, "%s%s", db->path, side[i]) < 0)
+			return sif_errf(err, SIF_ENOMEM, "out of memory");
+		if (stat(p, &st) < 0 || !(st.st_mode & 077)) {
+			free(p);
+			continue;
+		}
+		if (!i)
+			*was = st.st_mode & 07777;
+		if (chmod(p, st.st_mode & 07700) < 0) {
+			sif_errno(err, SIF_EIO, "%s: making it private", p);
+			free(p);
+			return -1;
+		}
+		free(p);
+	}
+	return 0;
+}
+
 int sif_db_open(const char *path, unsigned flags, struct sif_db **out,
 		struct sif_err *err)
 {
@@ -199,8 +254,11 @@ int sif_db_open(const char *path, unsigned flags, struct sif_db **out,
 		oflags |= SQLITE_OPEN_READONLY;
 	else
 		oflags |= SQLITE_OPEN_READWRITE;
-	if (flags & SIF_DB_CREATE)
+	if (flags & SIF_DB_CREATE) {
 		oflags |= SQLITE_OPEN_CREATE;
+		if (create_private(path, err) < 0)
+			return -1;
+	}
 	db = calloc(1, sizeof(*db));
 	if (!db || !(db->path = strdup(path))) {
 		free(db);
@@ -222,8 +280,20 @@ int sif_db_open(const char *path, unsigned flags, struct sif_db **out,
 	/* The first read tells a non-database file apart. */
 	if (sif_db_exec(db, "PRAGMA foreign_keys=OFF; SELECT count(*) FROM sqlite_master;",
 			err) < 0) {
+		/*
+		 * A writer killed inside a transaction left a hot journal: only a
+		 * read-write connection may roll it back (SQLite does so on its
+		 * first read), after which the read-only open succeeds.
+		 */
+		bool hot = (flags & SIF_DB_READONLY) &&
+			   sqlite3_extended_errcode(db->h) == SQLITE_READONLY_ROLLBACK;
+		struct sif_db *rw;
+
 		sif_db_close(db);
-		return -1;
+		if (!hot || sif_db_open(path, flags & ~SIF_DB_READONLY, &rw, NULL) < 0)
+			return -1;
+		sif_db_close(rw);
+		return sif_db_open(path, flags, out, err);
 	}
 	*out = db;
 	return 0;

@@ -15,10 +15,10 @@
 #include "sif/ctx.h"
 #include "sif/db.h"
 #include "sif/migrate.h"
+#include "migrate_int.h"
 
-#define RECORD_TABLE "sif_migrations"
 
-static void checksum(const struct sif_migration *m, char out[16])
+void mig_checksum(const struct sif_migration *m, char out[16])
 {
 	uLong c = crc32(0L, Z_NULL, 0);
 
@@ -26,11 +26,7 @@ static void checksum(const struct sif_migration *m, char out[16])
 	snprintf(out, 16, "%08lx", (unsigned long)c);
 }
 
-struct recorded {
-	char *id, *sum, *at;
-};
-
-static void free_recorded(struct recorded *r, size_t n)
+void mig_free_recorded(struct mig_recorded *r, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		free(r[i].id);
@@ -41,11 +37,11 @@ static void free_recorded(struct recorded *r, size_t n)
 }
 
 /* The DB's record, or none for a DB sif never touched (must then be empty). */
-static int read_recorded(struct sif_db *db, struct recorded **out, size_t *n,
+int mig_read_recorded(struct sif_db *db, struct mig_recorded **out, size_t *n,
 			 struct sif_err *err)
 {
 	struct sif_stmt *st = NULL;
-	struct recorded *r = NULL;
+	struct mig_recorded *r = NULL;
 	bool has;
 	int rc = -1, s;
 
@@ -69,7 +65,7 @@ static int read_recorded(struct sif_db *db, struct recorded **out, size_t *n,
 			   " ORDER BY rowid", &st, err) < 0)
 		return -1;
 	while ((s = sif_stmt_step(st, err)) == SIF_ROW) {
-		struct recorded *nr = realloc(r, (*n + 1) * sizeof(*r));
+		struct mig_recorded *nr = realloc(r, (*n + 1) * sizeof(*r));
 
 		if (!nr) {
 			sif_errf(err, SIF_ENOMEM, "out of memory");
@@ -91,7 +87,7 @@ static int read_recorded(struct sif_db *db, struct recorded **out, size_t *n,
 out:
 	sif_stmt_finalize(st);
 	if (rc < 0) {
-		free_recorded(r, *n);
+		mig_free_recorded(r, *n);
 		*n = 0;
 		r = NULL;
 	}
@@ -107,7 +103,7 @@ static long find_known(struct sif_ctx *ctx, const char *id)
 	return -1;
 }
 
-static const struct recorded *find_recorded(const struct recorded *r, size_t n,
+static const struct mig_recorded *find_recorded(const struct mig_recorded *r, size_t n,
 					    const char *id)
 {
 	for (size_t i = 0; i < n; i++)
@@ -116,8 +112,8 @@ static const struct recorded *find_recorded(const struct recorded *r, size_t n,
 	return NULL;
 }
 
-static int check_recorded(struct sif_ctx *ctx, struct sif_db *db,
-			  const struct recorded *r, size_t n, struct sif_err *err)
+int mig_check_recorded(struct sif_ctx *ctx, struct sif_db *db,
+			  const struct mig_recorded *r, size_t n, struct sif_err *err)
 {
 	char sum[16];
 
@@ -134,7 +130,7 @@ static int check_recorded(struct sif_ctx *ctx, struct sif_db *db,
 					slash ? (int)(slash - r[i].id) : 0, r[i].id,
 					slash ? "' installed?)" : "");
 		}
-		checksum(sif_ctx_migration_at(ctx, (size_t)k), sum);
+		mig_checksum(sif_ctx_migration_at(ctx, (size_t)k), sum);
 		if (strcmp(sum, r[i].sum))
 			return sif_errf(err, SIF_EREFUSED,
 					"%s: migration %s was applied with checksum %s but this "
@@ -147,23 +143,23 @@ static int check_recorded(struct sif_ctx *ctx, struct sif_db *db,
 int sif_migrate_check(struct sif_ctx *ctx, struct sif_db *db, size_t *pending,
 		      struct sif_err *err)
 {
-	struct recorded *r;
+	struct mig_recorded *r;
 	size_t n, i;
 	int rc;
 
-	if (read_recorded(db, &r, &n, err) < 0)
+	if (mig_read_recorded(db, &r, &n, err) < 0)
 		return -1;
-	rc = check_recorded(ctx, db, r, n, err);
+	rc = mig_check_recorded(ctx, db, r, n, err);
 	if (pending) {
 		*pending = 0;
 		for (i = 0; i < sif_ctx_nmigrations(ctx); i++)
 			*pending += !find_recorded(r, n, sif_ctx_migration_at(ctx, i)->id);
 	}
-	free_recorded(r, n);
+	mig_free_recorded(r, n);
 	return rc;
 }
 
-static void fill_status(struct sif_ctx *ctx, size_t i, const struct recorded *rec,
+static void fill_status(struct sif_ctx *ctx, size_t i, const struct mig_recorded *rec,
 			struct sif_migration_status *st)
 {
 	const struct sif_migration *m = sif_ctx_migration_at(ctx, i);
@@ -173,7 +169,7 @@ static void fill_status(struct sif_ctx *ctx, size_t i, const struct recorded *re
 	st->owner = sif_ctx_migration_owner(ctx, i);
 	st->doc = m->doc;
 	st->state = rec ? SIF_MIG_APPLIED : SIF_MIG_PENDING;
-	checksum(m, st->checksum);
+	mig_checksum(m, st->checksum);
 	if (rec)
 		snprintf(st->applied_at, sizeof(st->applied_at), "%s", rec->at);
 }
@@ -182,15 +178,15 @@ int sif_migrate_status(struct sif_ctx *ctx, struct sif_db *db,
 		       struct sif_migration_status **out, size_t *n,
 		       struct sif_err *err)
 {
-	struct recorded *r;
+	struct mig_recorded *r;
 	size_t nr, i, total = sif_ctx_nmigrations(ctx);
 	int rc = -1;
 
 	*out = NULL;
 	*n = 0;
-	if (read_recorded(db, &r, &nr, err) < 0)
+	if (mig_read_recorded(db, &r, &nr, err) < 0)
 		return -1;
-	if (check_recorded(ctx, db, r, nr, err) < 0)
+	if (mig_check_recorded(ctx, db, r, nr, err) < 0)
 		goto out;
 	*out = calloc(total ? total : 1, sizeof(**out));
 	if (!*out) {
@@ -203,7 +199,7 @@ int sif_migrate_status(struct sif_ctx *ctx, struct sif_db *db,
 	*n = total;
 	rc = 0;
 out:
-	free_recorded(r, nr);
+	mig_free_recorded(r, nr);
 	return rc;
 }
 
@@ -224,7 +220,7 @@ static int apply_one(struct sif_db *db, const struct sif_migration *m,
 	char sum[16], at[32];
 	int rc = -1;
 
-	checksum(m, sum);
+	mig_checksum(m, sum);
 	now_utc(at, sizeof(at));
 	if (sif_db_begin(db, err) < 0)
 		return -1;
@@ -258,15 +254,15 @@ out:
 int sif_migrate(struct sif_ctx *ctx, struct sif_db *db, bool dry_run,
 		sif_migrate_cb cb, void *arg, size_t *applied, struct sif_err *err)
 {
-	struct recorded *r;
+	struct mig_recorded *r;
 	size_t nr, i;
 	int rc = -1;
 
 	if (applied)
 		*applied = 0;
-	if (read_recorded(db, &r, &nr, err) < 0)
+	if (mig_read_recorded(db, &r, &nr, err) < 0)
 		return -1;
-	if (check_recorded(ctx, db, r, nr, err) < 0)
+	if (mig_check_recorded(ctx, db, r, nr, err) < 0)
 		goto out;
 	for (i = 0; i < sif_ctx_nmigrations(ctx); i++) {
 		const struct sif_migration *m = sif_ctx_migration_at(ctx, i);
@@ -288,19 +284,19 @@ int sif_migrate(struct sif_ctx *ctx, struct sif_db *db, bool dry_run,
 	}
 	rc = 0;
 out:
-	free_recorded(r, nr);
+	mig_free_recorded(r, nr);
 	return rc;
 }
 
 int sif_migration_applied(struct sif_db *db, const char *id, bool *applied,
 			  struct sif_err *err)
 {
-	struct recorded *r;
+	struct mig_recorded *r;
 	size_t n;
 
-	if (read_recorded(db, &r, &n, err) < 0)
+	if (mig_read_recorded(db, &r, &n, err) < 0)
 		return -1;
 	*applied = find_recorded(r, n, id) != NULL;
-	free_recorded(r, n);
+	mig_free_recorded(r, n);
 	return 0;
 }

@@ -125,8 +125,8 @@ out:
 	return rc;
 }
 
-static int one_text(struct sif_db *db, const char *sql, const char *p1,
-		    char **out, struct sif_err *err)
+int sif_obj_query_text(struct sif_db *db, const char *sql, const char *p1,
+		       char **out, struct sif_err *err)
 {
 	struct sif_stmt *st;
 	int s;
@@ -157,7 +157,7 @@ int sif_obj_ref(struct sif_db *db, const char *cls, const char *uuid,
 	int s;
 
 	snprintf(sql, sizeof(sql), "SELECT _ref FROM \"%s\" WHERE uuid = ?1", cls);
-	s = one_text(db, sql, uuid, ref, err);
+	s = sif_obj_query_text(db, sql, uuid, ref, err);
 	if (s == SIF_DONE)
 		return sif_errf(err, SIF_ENOTFOUND, "no %s with uuid %s", cls, uuid);
 	return s < 0 ? -1 : 0;
@@ -173,7 +173,7 @@ int sif_obj_get_by_ref(struct sif_db *db, const char *ref,
 		return -1;
 	snprintf(sql, sizeof(sql), "SELECT \"%s\" FROM \"%s\" WHERE _ref = ?1",
 		 f->name, f->cls);
-	s = one_text(db, sql, ref, value, err);
+	s = sif_obj_query_text(db, sql, ref, value, err);
 	if (s == SIF_DONE)
 		return sif_errf(err, SIF_ENOTFOUND, "no %s with ref %s", f->cls, ref);
 	return s < 0 ? -1 : 0;

@@ -18,6 +18,8 @@
 #include "statedb_pool_internal.h"
 
 #define MAX_ATTRS 4096
+/* xapi's table of passwords and vTPM contents, in plain text */
+#define SECRET_TABLE "secret"
 #define NAME_CACHE 1024
 
 struct insert_plan {            /* one INSERT per (table, layout) */
@@ -48,6 +50,8 @@ struct importer {
 	/* current table */
 	uint64_t table_pos;
 	const char *cls;
+	bool secrets;                   /* it is xapi's secret table */
+	bool private_checked;
 	struct insert_plan *plans;
 	size_t nplans;
 	struct name_slot names[NAME_CACHE];
@@ -124,6 +128,7 @@ static int im_table_begin(void *u, const struct sif_statedb_table *t, struct sif
 	free_plans(im);
 	memset(im->names, 0, sizeof(im->names));
 	im->table_pos = t->index;
+	im->secrets = !strcmp(t->name, SECRET_TABLE);
 	im->cls = statedb_pool_class(im->ctx, im->db, t->name, err, &rc);
 	if (rc < 0)
 		return -1;
@@ -303,6 +308,11 @@ static int im_row(void *u, const struct sif_statedb_row *r, struct sif_err *err)
 
 	if (grow_row_buffers(im, r->nattrs, err) < 0)
 		return -1;
+	if (im->secrets && !im->private_checked) {
+		if (sif_db_make_private(im->db, &im->st->made_private_from, err) < 0)
+			return -1;
+		im->private_checked = true;
+	}
 	sif_strbuf_reset(&im->layout);
 	sif_strbuf_reset(&im->extra);
 	for (k = 0; k < r->nattrs; k++) {

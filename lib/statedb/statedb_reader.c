@@ -112,8 +112,11 @@ struct reader {
 	const struct sif_statedb_visitor *v;
 	void *u;
 	const char *name;
-	/* the source, kept to re-read it for an out-of-order table */
+	/* the source, kept to re-read it for an out-of-order table: the same
+	 * open file, never the path again (it may name another file by then) */
 	const char *path;
+	bool have_fd;
+	int fd;
 	const char *mem;
 	size_t mem_len, chunk;
 	uint64_t start;                 /* re-read: from here, after feeding `prefix` */
@@ -812,20 +815,44 @@ static int feed(struct reader *r, const char *buf, size_t n, bool terminate)
 	return 0;
 }
 
-static int run_fd(struct reader *r, int fd)
+/* A re-read must not move the offset the main read goes on from. */
+static ssize_t pread_full(int fd, char *buf, size_t n, uint64_t off)
+{
+	size_t done = 0;
+
+	while (done < n) {
+		ssize_t got = pread(fd, buf + done, n - done, (off_t)(off + done));
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return -1;
+		if (got == 0)
+			break;
+		done += (size_t)got;
+	}
+	return (ssize_t)done;
+}
+
+/* The main read goes on from the fd's offset (a pipe works); a re-read
+ * (collect_refs) reads from r->start with pread. */
+static int run_fd(struct reader *r, bool reread)
 {
 	char *buf = malloc(READ_CHUNK);
+	uint64_t off = r->start;
 	int rc = -1;
 
 	if (!buf)
 		return sif_errf(r->err, SIF_ENOMEM, "out of memory");
 	for (;;) {
-		ssize_t got = sif_read_full(fd, buf, READ_CHUNK);
+		ssize_t got = reread ? pread_full(r->fd, buf, READ_CHUNK, off) :
+				       sif_read_full(r->fd, buf, READ_CHUNK);
 
 		if (got < 0) {
 			sif_errno(r->err, SIF_EIO, "reading %s", r->name);
 			goto out;
 		}
+		off += (uint64_t)got;
 		if (feed(r, buf, (size_t)got, (size_t)got < READ_CHUNK) < 0)
 			goto out;
 		if (r->stopped || (size_t)got < READ_CHUNK)
@@ -854,21 +881,22 @@ static int run_mem(struct reader *r)
 
 static int run(struct reader *r)
 {
-	int fd, rc;
+	int rc;
 
 	if (r->prefix && feed(r, r->prefix, strlen(r->prefix), false) < 0)
 		return -1;
+	if (r->have_fd)
+		return run_fd(r, r->collecting);
 	if (!r->path)
 		return run_mem(r);
-	fd = open(r->path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	r->fd = open(r->path, O_RDONLY | O_CLOEXEC);
+	if (r->fd < 0)
 		return sif_errno(r->err, errno == ENOENT ? SIF_ENOTFOUND : SIF_EIO,
 				 "opening %s", r->path);
-	if (r->start && lseek(fd, (off_t)r->start, SEEK_SET) < 0)
-		rc = sif_errno(r->err, SIF_EIO, "seeking in %s", r->name);
-	else
-		rc = run_fd(r, fd);
-	close(fd);
+	r->have_fd = true;
+	rc = run_fd(r, false);
+	close(r->fd);
+	r->have_fd = false;
 	return rc;
 }
 
@@ -885,8 +913,8 @@ static int collect_refs(struct reader *r, uint64_t rows, struct refset *into)
 {
 	struct sif_strbuf prefix = SIF_STRBUF_INIT;
 	struct reader sub = {
-		.v = &no_visitor, .name = r->name, .path = r->path, .mem = r->mem,
-		.mem_len = r->mem_len, .chunk = r->chunk, .err = r->err,
+		.v = &no_visitor, .name = r->name, .have_fd = r->have_fd, .fd = r->fd,
+		.mem = r->mem, .mem_len = r->mem_len, .chunk = r->chunk, .err = r->err,
 		.start = r->table.tag_end + 1, .collecting = true, .collect_table = 0,
 		.collect_rows = rows, .collect_into = into,
 	};
@@ -931,6 +959,15 @@ int sif_statedb_read_file(const char *path, const struct sif_statedb_visitor *v,
 {
 	struct reader r = { .v = v ? v : &no_visitor, .u = u, .name = path,
 			    .path = path, .err = err };
+
+	return read_any(&r);
+}
+
+int sif_statedb_read_fd(int fd, const char *name, const struct sif_statedb_visitor *v,
+			void *u, struct sif_err *err)
+{
+	struct reader r = { .v = v ? v : &no_visitor, .u = u, .name = name,
+			    .have_fd = true, .fd = fd, .err = err };
 
 	return read_any(&r);
 }

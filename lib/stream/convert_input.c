@@ -137,7 +137,9 @@ static int skip_v1_qemu(struct conv *c, struct sif_err *err)
  */
 static int convert_framed(struct conv *c, struct sif_v1_info *v1, struct sif_err *err)
 {
-	const struct sif_v1_opts v1o = { .width = c->opts->width, .guest = c->opts->guest };
+	const struct sif_v1_opts v1o = { .width = c->opts->width, .guest = c->opts->guest,
+					 .observer = c->opts->observer,
+					 .observer_ctx = c->opts->observer_ctx };
 	struct sif_frame_reader fr;
 	struct sif_frame_rec rec;
 	struct sif_src *s = c->src;
@@ -250,12 +252,36 @@ int sif_convert(struct sif_src *in, int out_fd, const char *out_name,
 	return sif_convert_to(in, &sink, opts, res, err);
 }
 
+int sif_convert_fd(int in_fd, const char *in_name, int out_fd, const char *out_name,
+		   const struct sif_convert_opts *opts, struct sif_convert_result *res,
+		   struct sif_err *err)
+{
+	struct sif_convert_opts o = *opts;
+	struct sif_src src;
+	int rc;
+
+	if (o.input == SIF_CONVERT_IN_AUTO)
+		o.input = SIF_CONVERT_IN_V1;
+	if (o.input != SIF_CONVERT_IN_V1 && o.input != SIF_CONVERT_IN_XL)
+		return sif_errf(err, SIF_EUSAGE, "%s: a shared fd carries a bare v1 stream "
+				"(or an xl header and one), not a %s", in_name,
+				sif_convert_input_name(o.input));
+	if (sif_src_open_fd(&src, in_fd, in_name, SIF_SRC_SHARED, err) < 0)
+		return -1;
+	rc = sif_convert(&src, out_fd, out_name, &o, res, err);
+	/* Sets a seekable fd's offset to what was consumed, and keeps the fd. */
+	sif_src_close(&src);
+	return rc;
+}
+
 int sif_convert_to(struct sif_src *in, const struct sif_convert_sink *out,
 		   const struct sif_convert_opts *opts,
 		   struct sif_convert_result *res, struct sif_err *err)
 {
 	struct sif_convert_result dummy;
-	struct sif_v1_opts v1o = { .width = opts->width, .guest = opts->guest };
+	struct sif_v1_opts v1o = { .width = opts->width, .guest = opts->guest,
+				   .observer = opts->observer,
+				   .observer_ctx = opts->observer_ctx };
 	struct conv *c;
 	enum sif_convert_input kind = opts->input;
 	uint64_t start = in->pos;

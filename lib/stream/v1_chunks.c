@@ -168,10 +168,14 @@ static int toolstack(struct v1_reader *r, int32_t id, uint64_t at)
 	return v1_payload_finish(r, &p, V1_CALL(r, toolstack, &p));
 }
 
+/* Valid v1, but no v2 record carries it: refused, not malformed. */
 static int unsupported(struct v1_reader *r, int32_t id, uint64_t at)
 {
-	return v1_fail(r, at, "chunk %d (%s) is not supported (tmem and compressed streams cannot be converted)",
-		       id, sif_v1_chunk_name(id));
+	v1_fail(r, at, "chunk %d (%s) is not supported (tmem and compressed streams cannot be converted)",
+		id, sif_v1_chunk_name(id));
+	if (r->err)
+		r->err->code = SIF_EREFUSED;
+	return -1;
 }
 
 /* Indexed by -id. */
@@ -241,6 +245,8 @@ int v1_read_chunks(struct v1_reader *r)
 				return -1;
 			continue;
 		}
+		if (V1_CALL(r, chunk, id) < 0)
+			return -1;
 		if (id == 0)
 			return V1_CALL0(r, chunks_end);
 		if (id < SIF_V1_CHUNK_MIN)

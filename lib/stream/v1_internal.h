@@ -65,9 +65,15 @@ int v1_payload_finish(struct v1_reader *r, struct sif_v1_payload *p, int rc);
 
 int v1_read_chunks(struct v1_reader *r);
 
+/* The handler, then the observer's (see sif_v1_opts.observer). */
+#define V1_OBS(r) ((r)->opts->observer)
 #define V1_CALL(r, fn, ...) \
-	((r)->ops->fn ? (r)->ops->fn((r)->ctx, (r)->in, __VA_ARGS__, (r)->err) : 0)
+	(((r)->ops->fn ? (r)->ops->fn((r)->ctx, (r)->in, __VA_ARGS__, (r)->err) : 0) < 0 ? -1 : \
+	 V1_OBS(r) && V1_OBS(r)->fn ? \
+	 V1_OBS(r)->fn((r)->opts->observer_ctx, (r)->in, __VA_ARGS__, (r)->err) : 0)
 #define V1_CALL0(r, fn) \
-	((r)->ops->fn ? (r)->ops->fn((r)->ctx, (r)->in, (r)->err) : 0)
+	(((r)->ops->fn ? (r)->ops->fn((r)->ctx, (r)->in, (r)->err) : 0) < 0 ? -1 : \
+	 V1_OBS(r) && V1_OBS(r)->fn ? \
+	 V1_OBS(r)->fn((r)->opts->observer_ctx, (r)->in, (r)->err) : 0)
 
 #endif

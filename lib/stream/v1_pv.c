@@ -71,6 +71,9 @@ static int ext_info(struct v1_reader *r)
 	at = r->src->pos;
 	if (v1_read_u32(r, &total, "extended-info length") < 0)
 		return -1;
+	r->in->ext_total = total;
+	if (V1_CALL0(r, ext_info) < 0)
+		return -1;
 	while (so_far < total) {
 		unsigned char hdr[8];
 		uint64_t bat = r->src->pos;
@@ -85,7 +88,8 @@ static int ext_info(struct v1_reader *r)
 		if (size > total - so_far - 8)
 			return v1_fail(r, bat, "extended-info block of %u bytes overruns the %u announced at offset %llu",
 				       size, total, (unsigned long long)at);
-		if (ext_block(r, hdr, size, bat) < 0)
+		if (ext_block(r, hdr, size, bat) < 0 ||
+		    V1_CALL(r, ext_block, (const char *)hdr, size) < 0)
 			return -1;
 		so_far += 8 + size;
 	}
@@ -156,7 +160,8 @@ static int pv_tail(struct v1_reader *r)
 		return v1_fail(r, at, "%u unmapped pfns exceed p2m_size 0x%llx", n,
 			       (unsigned long long)in->p2m_size);
 	in->unmapped_pfns = n;
-	if (sif_src_skip(r->src, (uint64_t)n * in->width, "unmapped pfn list", r->err) < 0)
+	if (sif_src_skip(r->src, (uint64_t)n * in->width, "unmapped pfn list", r->err) < 0 ||
+	    V1_CALL0(r, pv_unmapped) < 0)
 		return -1;
 	for (uint32_t id = 0; id <= (uint32_t)in->max_vcpu_id; id++)
 		if ((in->vcpu_online[id / 64] >> (id % 64) & 1) && vcpu(r, id) < 0)

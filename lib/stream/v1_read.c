@@ -127,9 +127,15 @@ static int read_qemu(struct v1_reader *r)
 	if (sif_src_read_exact(r->src, sig, sizeof(sig), "qemu record signature",
 			       r->err) < 0)
 		return -1;
-	if (memcmp(sig, SIF_V1_QEMU_SIG, SIF_V1_QEMU_SIG_LEN))
-		return v1_fail(r, at, "expected qemu record signature \"%s\", found \"%.*s\"",
-			       SIF_V1_QEMU_SIG, (int)sizeof(sig), (const char *)sig);
+	if (memcmp(sig, SIF_V1_QEMU_SIG, SIF_V1_QEMU_SIG_LEN)) {
+		v1_fail(r, at, "expected qemu record signature \"%s\", found \"%.*s\"",
+			SIF_V1_QEMU_SIG, (int)sizeof(sig), (const char *)sig);
+		/* Older qemu and Remus records are real, but nothing converts them. */
+		if (r->err && (!memcmp(sig, "QemuDeviceModelRecord", SIF_V1_QEMU_SIG_LEN) ||
+			       !memcmp(sig, "RemusDeviceModelState", SIF_V1_QEMU_SIG_LEN)))
+			r->err->code = SIF_EREFUSED;
+		return -1;
+	}
 	at = r->src->pos;
 	if (v1_read_u32(r, &len, "qemu record length") < 0)
 		return -1;

@@ -63,6 +63,31 @@ void tu_copy_file(const char *from, const char *to)
 	free(data);
 }
 
+int tu_pool_setup(void **state)
+{
+	struct tu_pool_fx *fx = calloc(1, sizeof(*fx));
+
+	fx->dir = tu_mkdtemp();
+	fx->db = tu_strf("%s/pool.db", fx->dir);
+	fx->copy = tu_strf("%s/before.db", fx->dir);
+	assert_int_equal(tu_gen_pool(fx->db, "--vms 5 --vdis 12 --suspended 2"), 0);
+	*state = fx;
+	return 0;
+}
+
+int tu_pool_teardown(void **state)
+{
+	struct tu_pool_fx *fx = *state;
+
+	sif_db_fail_writes_after(-1);
+	tu_rmrf(fx->dir);
+	free(fx->dir);
+	free(fx->db);
+	free(fx->copy);
+	free(fx);
+	return 0;
+}
+
 void tu_pool_make(struct tu_pool *p, const char *dir)
 {
 	struct run_result r;

@@ -13,6 +13,15 @@ void tu_db_exec(struct sif_db *db, const char *fmt, ...) __attribute__((format(p
 /* Byte copy of a file (fails the test otherwise). */
 void tu_copy_file(const char *from, const char *to);
 
+/* cmocka fixture: a pool from before any plugin (gen_pool: base schema and
+ * core migrations, 5 VMs, 12 VDIs, 2 suspended) at db in a scratch dir,
+ * and a path for a copy of it; *state is the struct tu_pool_fx. */
+struct tu_pool_fx {
+	char *dir, *db, *copy;
+};
+int tu_pool_setup(void **state);
+int tu_pool_teardown(void **state);
+
 /*
  * A generated pool DB in dir (2 VMs, one Suspended with its suspend VDI),
  * migrated with the suspend_image_format plugin, and the arguments that

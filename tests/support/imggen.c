@@ -2,15 +2,19 @@
  * Whole suspend images for tests and benchmarks (see v2gen.h): the inner
  * stream from v2gen or v1gen, the framing written here independently of
  * libsif's writer (signature, headers, the Xenops S-expression as xenopsd
- * prints it, Qemu_trad, End_of_image), then for the ext2 kinds the
+ * prints it, Demu + vGPU state, Varstored, Swtpm0, Swtpm, Qemu_trad,
+ * End_of_image, in xenopsd's order), then for the ext2 kinds the
  * container: libsif's image writer (ext2tool=sif, fast) or the real
  * e2fsprogs tools (ext2tool=e2fsprogs: mke2fs -t ext2, then debugfs
  * `write`; sparse / sparse1k: mke2fs -d, which leaves every zero block a
  * hole, with 4 KiB or 1 KiB blocks), so the reader is also checked against
  * images it did not make.
  */
+#include <arpa/nameser.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <resolv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,25 +111,77 @@ static int copy_file(int out, const char *path)
 	return r < 0 ? fail("read", path) : 0;
 }
 
+/* Deterministic filler bytes: a xorshift stream per seed. */
+static void fill_data(unsigned char *buf, size_t n, uint64_t *x)
+{
+	for (size_t i = 0; i < n; i++) {
+		*x ^= *x << 13;
+		*x ^= *x >> 7;
+		*x ^= *x << 17;
+		buf[i] = (unsigned char)*x;
+	}
+}
+
+static uint64_t data_seed(uint64_t seed)
+{
+	return seed * 0x9e3779b97f4a7c15ULL + 1;
+}
+
 static int put_data(int fd, uint64_t seed, uint64_t n)
 {
 	unsigned char buf[4096];
-	uint64_t x = seed * 0x9e3779b97f4a7c15ULL + 1;
+	uint64_t x = data_seed(seed);
 
 	while (n) {
-		size_t k = n < sizeof(buf) ? (size_t)n : sizeof(buf), i;
+		size_t k = n < sizeof(buf) ? (size_t)n : sizeof(buf);
 
-		for (i = 0; i < k; i++) {
-			x ^= x << 13;
-			x ^= x >> 7;
-			x ^= x << 17;
-			buf[i] = (unsigned char)x;
-		}
+		fill_data(buf, k, &x);
 		if (write_all(fd, buf, k) < 0)
 			return -1;
 		n -= k;
 	}
 	return 0;
+}
+
+unsigned char *imggen_record_body(const struct imggen_opts *o, uint64_t type, bool raw,
+				  size_t *len)
+{
+	uint32_t n = type == 0xf11 ? o->varstored_bytes : type == 0xf12 ? o->swtpm0_bytes :
+		     type == 0xf13 ? o->swtpm_bytes : 0;
+	uint64_t x = data_seed(o->v2.seed + type);
+	unsigned char *state = malloc(n + 1), *b64;
+	int k;
+
+	if (!state)
+		return NULL;
+	fill_data(state, n, &x);
+	*len = n;
+	if (type != 0xf13 || raw)
+		return state;
+	/* Swtpm: xapi's VTPM.contents, base64 of the state (glibc's b64_ntop) */
+	b64 = malloc((size_t)n / 3 * 4 + 8);
+	k = b64 ? b64_ntop(state, n, (char *)b64, (size_t)n / 3 * 4 + 8) : -1;
+	free(state);
+	if (k < 0) {
+		free(b64);
+		return NULL;
+	}
+	*len = (size_t)k;
+	return b64;
+}
+
+/* header(type, len) + imggen_record_body(type); *at advanced. */
+static int device_record(int fd, const struct imggen_opts *o, uint64_t type, uint64_t *at,
+			 uint64_t *where)
+{
+	size_t len;
+	unsigned char *b = imggen_record_body(o, type, false, &len);
+	int rc = b && header(fd, type, len) == 0 && write_all(fd, b, len) == 0 ? 0 : -1;
+
+	*where = *at;
+	*at += 16 + len;
+	free(b);
+	return rc;
 }
 
 static int put_zeros(int fd, uint64_t n)
@@ -222,7 +278,11 @@ static uint64_t framed_head(const struct imggen_opts *o)
 	return 15 + 16 + xlen + 16;
 }
 
-/* signature, Xenops, the stream record, Qemu_trad, End_of_image. */
+/*
+ * As xenopsd's suspend writes it (domain.ml): signature, Xenops, the
+ * stream record, [Demu + vGPU state], [Varstored, Swtpm0, Swtpm],
+ * [Qemu_trad], End_of_image.
+ */
 static int framed(int fd, const char *inner, const struct imggen_opts *o,
 		  struct imggen_result *r)
 {
@@ -231,6 +291,7 @@ static int framed(int fd, const char *inner, const struct imggen_opts *o,
 	size_t xlen = 0;
 	char *x = xenops_text(o, &xlen);
 	struct stat st;
+	uint64_t at;
 	int rc = -1;
 
 	if (!x || stat(inner, &st) < 0)
@@ -238,18 +299,32 @@ static int framed(int fd, const char *inner, const struct imggen_opts *o,
 	r->xenops = 15;
 	r->xenops_len = xlen;
 	r->stream_hdr = 15 + 16 + xlen;
-	r->qemu = r->stream_hdr + 16 + (uint64_t)st.st_size;
-	r->end = r->qemu + (o->qemu_bytes ? 16 + o->qemu_bytes : 0);
-	r->total = r->end + 16;
-	if (!o->qemu_bytes)
-		r->qemu = 0;
+	at = r->stream_hdr + 16 + (uint64_t)st.st_size;
 	if (write_all(fd, "XenSavedDomv2-\n", 15) < 0 || header(fd, 0xf, xlen) < 0 ||
 	    write_all(fd, x, xlen) < 0 || header(fd, type, 0) < 0 || copy_file(fd, inner) < 0)
 		goto out;
-	if (o->qemu_bytes && (header(fd, 0xf00, o->qemu_bytes) < 0 ||
-			      (o->qemu_zero ? put_zeros(fd, o->qemu_bytes) :
-			       put_data(fd, o->v2.seed + 0xf00, o->qemu_bytes)) < 0))
+	/* vGPU state: Demu of length 0, then emu-manager's stream */
+	if (o->demu_bytes) {
+		r->demu = at;
+		at += 16 + o->demu_bytes;
+		if (header(fd, 0xf10, 0) < 0 || put_data(fd, o->v2.seed + 0xf10, o->demu_bytes) < 0)
+			goto out;
+	}
+	/* a UEFI VM: Varstored, then a vTPM record */
+	if ((o->varstored_bytes && device_record(fd, o, 0xf11, &at, &r->varstored) < 0) ||
+	    (o->swtpm0_bytes && device_record(fd, o, 0xf12, &at, &r->swtpm0) < 0) ||
+	    (o->swtpm_bytes && device_record(fd, o, 0xf13, &at, &r->swtpm) < 0))
 		goto out;
+	if (o->qemu_bytes) {
+		r->qemu = at;
+		at += 16 + o->qemu_bytes;
+		if (header(fd, 0xf00, o->qemu_bytes) < 0 ||
+		    (o->qemu_zero ? put_zeros(fd, o->qemu_bytes) :
+		     put_data(fd, o->v2.seed + 0xf00, o->qemu_bytes)) < 0)
+			goto out;
+	}
+	r->end = at;
+	r->total = at + 16;
 	if (header(fd, 0xffff, 0) < 0)
 		goto out;
 	if (o->raw_tail && put_data(fd, o->v2.seed + 0x7a11, o->raw_tail) < 0)
@@ -460,6 +535,22 @@ int imggen_set(struct imggen_opts *o, const char *kv)
 	}
 	if (!strncmp(kv, "raw_tail=", 9)) {
 		o->raw_tail = strtoull(eq + 1, NULL, 0);
+		return 0;
+	}
+	if (!strncmp(kv, "demu_bytes=", 11)) {
+		o->demu_bytes = strtoull(eq + 1, NULL, 0);
+		return 0;
+	}
+	if (!strncmp(kv, "varstored_bytes=", 16)) {
+		o->varstored_bytes = (uint32_t)strtoul(eq + 1, NULL, 0);
+		return 0;
+	}
+	if (!strncmp(kv, "swtpm0_bytes=", 13)) {
+		o->swtpm0_bytes = (uint32_t)strtoul(eq + 1, NULL, 0);
+		return 0;
+	}
+	if (!strncmp(kv, "swtpm_bytes=", 12)) {
+		o->swtpm_bytes = (uint32_t)strtoul(eq + 1, NULL, 0);
 		return 0;
 	}
 	return v2gen_set(&o->v2, kv);

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "sif/io.h"
 #include "testutil.h"
 
 static void die(const char *what)
@@ -277,4 +278,32 @@ int tu_gen_pool(const char *db, const char *args)
 	tu_run_free(&r);
 	free(gen);
 	return rc;
+}
+
+char *tu_dir;
+
+int tu_dir_setup(void **state)
+{
+	(void)state;
+	tu_dir = tu_mkdtemp();
+	return 0;
+}
+
+int tu_dir_teardown(void **state)
+{
+	(void)state;
+	sif_fs_set_ops(NULL);
+	tu_rmrf(tu_dir);
+	free(tu_dir);
+	tu_dir = NULL;
+	return 0;
+}
+
+char *tu_dir_file(const char *name, const char *text)
+{
+	char *p = tu_strf("%s/%s", tu_dir, name);
+
+	if (tu_write_file(p, text, strlen(text)) < 0)
+		die(p);
+	return p;
 }

@@ -22,6 +22,14 @@ struct run_result {
 char *tu_mkdtemp(void);
 void tu_rmrf(const char *path);
 
+/* cmocka setup/teardown of a scratch directory in tu_dir; the teardown
+ * also puts back the real file operations a test may have replaced. */
+extern char *tu_dir;
+int tu_dir_setup(void **state);
+int tu_dir_teardown(void **state);
+/* tu_dir/NAME holding `text`; caller frees the path. */
+char *tu_dir_file(const char *name, const char *text);
+
 /* "$SIF_BUILD/<rel>", or "$SIF_TOP/<rel>"; caller frees. */
 char *tu_build_path(const char *rel);
 char *tu_top_path(const char *rel);

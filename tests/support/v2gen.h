@@ -79,6 +79,14 @@ struct imggen_opts {
 	const char *v1_kv;          /* v1gen options, space separated (legacy kinds) */
 	uint32_t qemu_bytes;        /* Qemu_trad / legacy qemu record (0: none; HVM legacy: 4096) */
 	bool qemu_zero;             /* its data all zeros (a sparse hole in ext2) */
+	/* xenopsd's records after the libxc stream (framed kinds), in its order
+	 * (domain.ml suspend): Demu of length 0 followed by this many bytes of
+	 * vGPU state; Varstored; Swtpm0 (the state raw); Swtpm (base64 of a
+	 * state of that many bytes, as xapi keeps it).  0: no such record. */
+	uint64_t demu_bytes;
+	uint32_t varstored_bytes;
+	uint32_t swtpm0_bytes;
+	uint32_t swtpm_bytes;
 	const char *vm_str;         /* Xenops vm_str (NULL: absent) */
 	uint64_t raw_tail;          /* raw: bytes of free space after End_of_image */
 	int64_t time;               /* timestamps (0: a fixed date) */
@@ -95,6 +103,10 @@ struct imggen_result {
 	uint64_t stream_hdr;        /* the stream record's header (framed kinds) */
 	uint64_t stream;            /* the inner stream's first byte */
 	uint64_t stream_end;        /* just past it (v1: before any qemu record) */
+	uint64_t demu;              /* Demu header; 0: none (and so on) */
+	uint64_t varstored;         /* Varstored header */
+	uint64_t swtpm0;            /* Swtpm0 header */
+	uint64_t swtpm;             /* Swtpm header */
 	uint64_t qemu;              /* Qemu_trad header / legacy qemu record; 0: none */
 	uint64_t end;               /* End_of_image header (framed kinds) */
 	uint64_t total;             /* bytes of the image (raw tail excluded) */
@@ -113,5 +125,12 @@ int imggen_ext2(const char *path, const char *stream, bool legacy);
  */
 int imggen_ext2_sparse(const char *path, const char *stream, unsigned block_size);
 int imggen_set(struct imggen_opts *o, const char *kv);
+/*
+ * The body imggen writes in a device record of `type` (Varstored, Swtpm0,
+ * Swtpm; deterministic, malloc'd, *len set), and for Swtpm the state it
+ * encodes (`raw` true): what a restore must hand to varstored and swtpm.
+ */
+unsigned char *imggen_record_body(const struct imggen_opts *o, uint64_t type, bool raw,
+				  size_t *len);
 
 #endif
