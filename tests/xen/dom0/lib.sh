@@ -161,7 +161,8 @@ start_serial_watch() {
 tick_state() {
 	local st f
 	eval "f=\$CLOG_$1"
-	st=$(awk -v off=$2 '
+	[ -f "$f" ] || { T_N=0 T_FIRST=0 T_LAST=0 T_GAPS=0 T_SIZE=0; return 0; }
+	st=$(sure awk -v off=$2 '
 	{
 		pos += length($0) + 1
 		if (pos > off && match($0, /GUEST-TICK [0-9]+ ok/)) {
@@ -171,13 +172,14 @@ tick_state() {
 			last = t; n++
 		}
 	}
-	END { printf "%d %d %d %d %d\n", n, first, last, gaps, pos }' "$f" 2>/dev/null)
-	set -- ${st:-0 0 0 0 0}
+	END { printf "%d %d %d %d %d\n", n, first, last, gaps, pos }' "$f")
+	set -- $st
+	[ $# = 5 ] || fail "infrastructure: awk read the console log $f as '$st'"
 	T_N=$1 T_FIRST=$2 T_LAST=$3 T_GAPS=$4 T_SIZE=$5
 }
 
 # until UPTIME_LIMIT: whether dom0's uptime is still below $1
-before() { awk -v l=$1 '{exit !($1 < l)}' /proc/uptime; }
+before() { sure awk -v l=$1 '{exit !($1 < l)}' /proc/uptime; }
 
 # wait_ticks KIND N: until the guest (freshly booted) ticked N, 15 min at
 # most (an HVM guest boots in ~50 s under TCG on an idle 2-core host, in

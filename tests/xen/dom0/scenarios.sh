@@ -17,6 +17,9 @@
 #      e  C's stream as a 64-bit-toolstack legacy image truncated in its
 #         page data: refused, nothing left
 #      c  the same image whole, inside an ext2 filesystem: runs on
+#   v  (issue 12) vm-suspend -> V; V as a legacy image, raw file and inside
+#      ext2: vdi-convert turns it into a v2 image ahead of time, the VDI
+#      points at it and says raw; vm-resume takes the plain path, runs on
 #   b  vm-suspend; the xl save file: image inspect, verify, wrap; vm-resume
 #      --image of the xl file: runs on from the tick xl saved it at
 # "Nothing left" is: no domain (xl list), no xenstore entry of it, the VM
@@ -40,9 +43,9 @@ xl_start() {
 
 # --- what sif said ----------------------------------------------------------
 # the domain a resume or receive left running ("backend: xen; domain N running")
-restored_domid() { sed -n 's/.*backend: *xen; domain \([0-9]*\) running.*/\1/p' /tmp/last.out; }
+restored_domid() { sure sed -n 's/.*backend: *xen; domain \([0-9]*\) running.*/\1/p' /tmp/last.out; }
 # the VDI vm-suspend recorded ("VDI <uuid> suspend-image-format=raw")
-suspend_vdi() { sed -n 's/.*; VDI \([0-9a-f-]*\) suspend-image-format=.*/\1/p' /tmp/last.out; }
+suspend_vdi() { sure sed -n 's/.*; VDI \([0-9a-f-]*\) suspend-image-format=.*/\1/p' /tmp/last.out; }
 
 # --- saving and restoring through sif ----------------------------------------
 # sif_suspend KIND IMAGE: vm-suspend; sets SAVED (the tick saved), VDI, the image verified
@@ -203,7 +206,7 @@ scenario_c_e() {
 	expect "$(vdi_format $A2_VDI)" = raw "VDI $A2_VDI suspend-image-format"
 	cp $SIF_DB /tmp/db.before
 	sif_fails vm-resume uuid=$u
-	grep -q "suspend_image_format is raw but the image is legacy" /tmp/last.out ||
+	sure grep -q "suspend_image_format is raw but the image is legacy" /tmp/last.out ||
 		fail "the refusal does not say what the field and the image are"
 	nothing_left $k /tmp/db.before
 	step "$k c: vdi-check --fix marks the VDI legacy; vm-resume converts and resumes"
@@ -211,7 +214,7 @@ scenario_c_e() {
 	expect "$(vdi_format $A2_VDI)" = legacy "VDI $A2_VDI suspend-image-format after vdi-check --fix"
 	SAVED=$A2_SAVED; tick_state $k 0; OFF=$T_SIZE
 	sif_resume $k
-	grep -q "converted from v1" /tmp/last.out || fail "vm-resume did not say it converted the v1 stream"
+	sure grep -q "converted from v1" /tmp/last.out || fail "vm-resume did not say it converted the v1 stream"
 	expect "$(vdi_format $A2_VDI)" = legacy "VDI $A2_VDI suspend-image-format after the resume"
 	rm -f /tmp/$k-a2.raw
 	ok "domain $D runs on from tick $SAVED"
@@ -227,7 +230,7 @@ scenario_c_e() {
 	expect "$(vdi_format $C_VDI)" = legacy "VDI $C_VDI suspend-image-format after vdi-check --fix"
 	cp $SIF_DB /tmp/db.before
 	sif_fails vm-resume uuid=$u
-	grep -q -i "truncated\|ended" /tmp/last.out || fail "the refusal does not say the image is truncated"
+	sure grep -q -i "truncated\|ended" /tmp/last.out || fail "the refusal does not say the image is truncated"
 	nothing_left $k /tmp/db.before
 	step "$k c: the whole 64-bit legacy image inside an ext2 filesystem (mke2fs -d)"
 	rm -rf /tmp/ext2 && mkdir /tmp/ext2 && mv /tmp/$k-c64.img /tmp/ext2/suspend-image
@@ -238,8 +241,44 @@ scenario_c_e() {
 	sif_ok vdi-check uuid=$C_VDI --image /tmp/$k-c.raw
 	SAVED=$C_SAVED; tick_state $k 0; OFF=$T_SIZE
 	sif_resume $k
-	grep -q "legacy, ext2 container" /tmp/last.out || fail "vm-resume did not read an ext2 legacy image"
+	sure grep -q "legacy, ext2 container" /tmp/last.out || fail "vm-resume did not read an ext2 legacy image"
 	rm -f /tmp/$k-c.raw
+	ok "domain $D runs on from tick $SAVED"
+}
+
+# scenario_v KIND raw|ext2 WIDTH: a legacy image converted ahead of time
+scenario_v() {
+	local k=$1 orig=$2 w=$3 u loc
+	u=$(uuid_of $k)
+	step "$k v: a $w-bit legacy image ($orig original) converted by vdi-convert, then resumed"
+	sif_suspend $k /tmp/$k-v.raw
+	V_VDI=$VDI V_SAVED=$SAVED
+	legacy_of /tmp/$k-v.raw $w /tmp/$k-v.img
+	rm -f /tmp/$k-v.raw
+	if [ $orig = ext2 ]; then
+		rm -rf /tmp/ext2 && mkdir /tmp/ext2 && mv /tmp/$k-v.img /tmp/ext2/suspend-image
+		run /sbin/mke2fs -q -t ext2 -b 4096 -d /tmp/ext2 /tmp/$k-v.raw \
+			$(( $(stat -c %s /tmp/ext2/suspend-image) / 4096 * 11 / 10 + 1024 )) ||
+			fail "infrastructure: mke2fs"
+		rm -rf /tmp/ext2
+	else
+		mv /tmp/$k-v.img /tmp/$k-v.raw
+	fi
+	sif_ok vdi-check uuid=$V_VDI --image /tmp/$k-v.raw --fix
+	expect "$(vdi_format $V_VDI)" = legacy "VDI $V_VDI suspend-image-format after vdi-check --fix"
+	sif_ok vdi-convert uuid=$V_VDI --out /tmp/$k-v-$orig.conv --to raw
+	expect "$(vdi_format $V_VDI)" = raw "VDI $V_VDI suspend-image-format after vdi-convert"
+	loc=$($SIF vdi-param-get uuid=$V_VDI param-name=location 2>&1)
+	expect "$loc" = /tmp/$k-v-$orig.conv "VDI $V_VDI location after vdi-convert"
+	[ -s /tmp/$k-v.raw ] || fail "vdi-convert removed the original /tmp/$k-v.raw"
+	expect "$(head -c 14 /tmp/$k-v-$orig.conv)" = "XenSavedDomv2-" "the converted image's signature"
+	sif_ok image verify /tmp/$k-v-$orig.conv
+	rm -f /tmp/$k-v.raw
+	SAVED=$V_SAVED; tick_state $k 0; OFF=$T_SIZE
+	sif_resume $k
+	sure grep -q "converted from v1" /tmp/last.out && fail "vm-resume converted again: the VDI holds a v2 image now"
+	sure grep -q "^decision: *raw" /tmp/last.out || fail "vm-resume did not take the raw path: $(grep -a '^decision' /tmp/last.out)"
+	rm -f /tmp/$k-v-$orig.conv
 	ok "domain $D runs on from tick $SAVED"
 }
 
@@ -264,11 +303,12 @@ scenario_b() {
 chain() {
 	local k=$1 s
 	xl_reference $k
-	for s in ${SCENARIOS:-a d c b}; do
+	for s in ${SCENARIOS:-a d c v b}; do
 		case $s in
 		a) scenario_a $k ;;
 		d) scenario_d_v2 $k ;;
 		c) scenario_c_e $k ;;
+		v) [ $k = hvm ] || scenario_v $k raw 32; scenario_v $k ext2 $( [ $k = hvm ] && echo 32 || echo 64) ;;
 		b) scenario_b $k ;;
 		esac
 	done
