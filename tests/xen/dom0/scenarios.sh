@@ -17,9 +17,10 @@
 #      e  C's stream as a 64-bit-toolstack legacy image truncated in its
 #         page data: refused, nothing left
 #      c  the same image whole, inside an ext2 filesystem: runs on
-#   v  (issue 12) vm-suspend -> V; V as a legacy image, raw file and inside
-#      ext2: vdi-convert turns it into a v2 image ahead of time, the VDI
-#      points at it and says raw; vm-resume takes the plain path, runs on
+#   v  (issue 12) vm-suspend -> V; V as a 32-bit legacy image, a raw file
+#      (PV) or inside ext2 (HVM): vdi-convert turns it into a v2 image ahead
+#      of time, the VDI points at it and says raw; vm-resume takes the plain
+#      path, runs on
 #   b  vm-suspend; the xl save file: image inspect, verify, wrap; vm-resume
 #      --image of the xl file: runs on from the tick xl saved it at
 # "Nothing left" is: no domain (xl list), no xenstore entry of it, the VM
@@ -308,7 +309,7 @@ chain() {
 		a) scenario_a $k ;;
 		d) scenario_d_v2 $k ;;
 		c) scenario_c_e $k ;;
-		v) [ $k = hvm ] || scenario_v $k raw 32; scenario_v $k ext2 $( [ $k = hvm ] && echo 32 || echo 64) ;;
+		v) if [ $k = pv ]; then scenario_v $k raw 32; else scenario_v $k ext2 32; fi ;;
 		b) scenario_b $k ;;
 		esac
 	done
