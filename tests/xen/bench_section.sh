@@ -5,6 +5,7 @@
 set -eu
 LOG=$1
 here=$(cd "$(dirname "$0")" && pwd)
+bench_top=$(cd "$here/../.." && pwd)
 . "$here/../../bench/lib.sh"
 body=$OUT/xen-section.md
 tr -d '\r' < "$LOG" | grep -a -E '^BENCH(-SIZE|-RSS)? ' > "$OUT/xen-bench.txt"
@@ -12,11 +13,11 @@ tr -d '\r' < "$LOG" | grep -a -E '^BENCH(-SIZE|-RSS)? ' > "$OUT/xen-bench.txt"
 {
 	echo "Made by \`make bench-xen\` (tests/xen/run.sh BUILD bench): Debian 12's Xen 4.17 with a"
 	echo "Linux dom0 (1 vcpu, 2560 MiB) under QEMU TCG (-smp 2, 4 GiB), on $(machine);"
-	echo "the machine was shared with other engineers' builds (load average $(cut -d' ' -f1-3 /proc/loadavg)),"
+	echo "the machine was shared with other engineers' builds (load average at the end of the run $(cut -d' ' -f1-3 /proc/loadavg)),"
 	echo "so every time is noisy: ratios come from runs made in turns in the same boot."
 	echo "Guests: Debian's 6.1 kernel with a busybox initramfs ticking once a second;"
 	echo "PV 128 MiB, HVM 256 MiB (qemu-xen device model), 1 vcpu each. hyperfine is not in dom0:"
-	echo "tests/xen/dom0/bench.sh times each command with /proc/uptime, $(awk '$1=="BENCH" {print $5}' "$OUT/xen-bench.txt" | sort -n | tail -1) runs of each, in turns,"
+	echo "tests/xen/dom0/bench.sh times each command with /proc/uptime, $(awk '$1=="BENCH" {print $4}' "$OUT/xen-bench.txt" | sort -n | tail -1) runs of each, in turns,"
 	echo "each from the same pool DB copy, the domain destroyed after each."
 	echo
 	echo '    xl restore -e K.xl                                   # the xl save file of the guest'
