@@ -79,7 +79,8 @@ TOOLS     := $(TOOL_SRC:tests/%.c=$(B)/tests/%)
 .SECONDARY:
 
 .PHONY: all check check-run demo demo-run asan bench fuzz fuzz-build install \
-	uninstall clean deps deps-demo deps-check deps-bench deps-fuzz crashtest tests
+	uninstall clean deps deps-demo deps-check deps-bench deps-fuzz crashtest tests \
+	check-xen bench-xen
 
 DROPIN    := $(B)/libexec/sif/convert-legacy-stream
 
@@ -91,9 +92,9 @@ $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(QCC)$(CC) $(ALL_CFLAGS) $(FILE_CFLAGS) -MMD -MP -c $< -o $@
 
-# Xen's public headers use anonymous unions: GNU C for the one file that
-# includes them.
-$(B)/obj/restore/xen_real.o: FILE_CFLAGS := -std=gnu11
+# Xen's public headers use anonymous unions: GNU C for the files of the
+# real backend, which include them.
+$(B)/obj/restore/xen_real.o $(B)/obj/restore/xen_real_%.o: FILE_CFLAGS := -std=gnu11
 
 $(B)/gen/sql_embed.c: scripts/embed-sql.sh $(SQL_SRC)
 	@mkdir -p $(dir $@)
@@ -186,6 +187,16 @@ demo-run: all $(GENS)
 
 asan: deps-check
 	@$(MAKE) --no-print-directory B=build-asan SAN=1 CFLAGS='-O1 -g' check-run
+
+# The real backend on a real Xen 4.17 booted under QEMU (tests/xen/run.sh:
+# fetches what it needs into $(B)/xen, boots, runs tests/xen/dom0/ in dom0).
+check-xen: deps-check
+	@$(MAKE) --no-print-directory tests
+	@bash tests/xen/run.sh $(B) check
+
+bench-xen: deps-bench
+	@$(MAKE) --no-print-directory tests
+	@bash tests/xen/run.sh $(B) bench
 
 crashtest: deps-check
 	@$(MAKE) --no-print-directory tests

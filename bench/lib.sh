@@ -2,7 +2,7 @@
 # one "## <topic>" section of bench/RESULTS.md (other sections untouched).
 # Source it: . "$(dirname "$0")/lib.sh"
 
-bench_top=$(cd "$(dirname "$0")/.." && pwd)
+bench_top=${bench_top:-$(cd "$(dirname "$0")/.." && pwd)}
 RESULTS="$bench_top/bench/RESULTS.md"
 OUT="$bench_top/bench/out"
 mkdir -p "$OUT"

@@ -57,7 +57,7 @@ static int write_libxc(struct sif_image_writer *w, struct saver *s, struct sif_e
 	int fds[2], rc = -1;
 	pthread_t th;
 
-	if (pipe2(fds, O_CLOEXEC) < 0)
+	if (sif_stream_pipe(fds) < 0)
 		return sif_errno(err, SIF_EIO, "creating the save pipe");
 	s->wfd = fds[1];
 	if (pthread_create(&th, NULL, save_thread, s)) {

@@ -158,7 +158,7 @@ static int run_stream(struct sif_domain_restore *r, struct producer *p, struct s
 	struct sif_err berr;
 	int fds[2], brc;
 
-	if (pipe2(fds, O_CLOEXEC) < 0)
+	if (sif_stream_pipe(fds) < 0)
 		return sif_errno(err, SIF_EIO, "creating the restore pipe");
 	p->wfd = fds[1];
 	if (pthread_create(&p->th, NULL, produce, p)) {
@@ -177,18 +177,6 @@ static int run_stream(struct sif_domain_restore *r, struct producer *p, struct s
 	if (brc < 0) {
 		*err = berr;
 		return -1;
-	}
-	if (r->xen->ops->xs_write) {
-		char path[96], val[32];
-
-		snprintf(path, sizeof(path), "/local/domain/%u/store/port", r->domid);
-		snprintf(val, sizeof(val), "%u", res.store_evtchn);
-		if (r->xen->ops->xs_write(r->xen, path, val, err) < 0)
-			return -1;
-		snprintf(path, sizeof(path), "/local/domain/%u/console/port", r->domid);
-		snprintf(val, sizeof(val), "%u", res.console_evtchn);
-		if (r->xen->ops->xs_write(r->xen, path, val, err) < 0)
-			return -1;
 	}
 	return 0;
 }
@@ -746,16 +734,12 @@ int sif_domain_restore_run(struct sif_domain_restore *r, struct sif_err *err)
 	r->converted = r->disagreed = false;
 	if (key_format(r, err) < 0)
 		return -1;
+	if (!r->spec.platformdata)
+		r->spec.platformdata = r->platformdata;
 	rc = r->image_path ? from_image(r, err) : from_stream(r, err);
 	created = r->domid != 0;
-	if (rc == 0) {
-		char path[96];
-
-		snprintf(path, sizeof(path), "/local/domain/%u/vm", r->domid);
-		if ((r->spec.uuid && r->xen->ops->xs_write(r->xen, path, r->spec.uuid, err) < 0) ||
-		    r->xen->ops->domain_unpause(r->xen, r->domid, err) < 0)
-			rc = -1;
-	}
+	if (rc == 0 && r->xen->ops->domain_unpause(r->xen, r->domid, err) < 0)
+		rc = -1;
 	if (rc < 0 && created) {
 		struct sif_err ignored;
 

@@ -44,6 +44,14 @@ ssize_t sif_read_full(int fd, void *buf, size_t n);
 int sif_write_exact(int fd, const void *buf, size_t n, const char *what,
 		    struct sif_err *err);
 
+/*
+ * A close-on-exec pipe for a whole stream between two threads (a domain's
+ * save or restore), grown to 1 MiB when the system allows: each buffer's
+ * worth costs the two sides a wake-up, and in a Xen dom0 a wake-up across
+ * vcpus goes through the hypervisor.  Returns 0, or -1 with errno set.
+ */
+int sif_stream_pipe(int fds[2]);
+
 struct sif_atomic_file {
 	int fd;         /* write here; -1 when not open */
 	char *path;     /* the target */

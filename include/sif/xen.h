@@ -14,13 +14,17 @@
 
 #include "sif/err.h"
 
+struct sif_strlist;
+
 struct sif_domain_spec {
-	const char *name;               /* VM name label */
-	const char *uuid;               /* VM uuid: the domain handle */
+	const char *name;               /* VM name label: the domain's name */
+	const char *uuid;               /* VM uuid: the domain handle, /vm/<uuid> */
 	bool hvm;
 	bool hvm_known;                 /* false: an incoming VM not in the DB */
 	unsigned vcpus;
-	uint64_t memory_kib;
+	uint64_t memory_kib;            /* static max = target */
+	/* written to /local/domain/N/platform as xenopsd does (may be NULL) */
+	const struct sif_strlist *platformdata;
 };
 
 struct sif_restore_result {
@@ -38,21 +42,33 @@ enum sif_vtpm_form {
 
 struct sif_xen;
 
+/*
+ * A restore calls domain_create, domain_restore, dm_state_load (when the
+ * image holds device-model state), xs_write (the Xenops record's xenstore
+ * entries), domain_unpause; any failure after domain_create is followed by
+ * domain_destroy.  Each backend leaves the domain as `xl restore` would:
+ * what the real one writes to xenstore and when is in restore/xen_real_xs.c.
+ */
 struct sif_xen_ops {
-	const char *name;               /* "xen" | "fake" */
+	const char *name;               /* "xen" | "fake" | "null" */
+	/* A paused, empty domain with the VM's settings, its event channels for
+	 * xenstore and the console, and its xenstore directories. */
 	int (*domain_create)(struct sif_xen *x, const struct sif_domain_spec *spec,
 			     uint32_t *domid, struct sif_err *err);
-	/* Read a libxc migration v2 stream from fd to its END record. */
+	/* Read a libxc migration v2 stream from fd to its END record; then the
+	 * xenstore entries that need the restored rings, the console, and the
+	 * domain introduced to xenstored. */
 	int (*domain_restore)(struct sif_xen *x, uint32_t domid, int fd, bool hvm,
 			      struct sif_restore_result *res, struct sif_err *err);
-	/* Suspend the domain and write its libxc v2 stream to fd. */
+	/* Suspend the domain and write its libxc v2 stream to fd; an HVM
+	 * domain's device model is stopped and saves its state on the way. */
 	int (*domain_save)(struct sif_xen *x, uint32_t domid, int fd, bool hvm,
 			   struct sif_err *err);
-	/* Hand the device-model state (at most 1 MiB, a qemu record) to the
-	 * device model that will run the restored domain. */
+	/* Start the device model of the restored (HVM) domain with this state
+	 * (at most 1 MiB, a qemu record). */
 	int (*dm_state_load)(struct sif_xen *x, uint32_t domid, const void *buf,
 			     size_t len, struct sif_err *err);
-	/* Have the device model save its state and write it to fd. */
+	/* The state the device model saved during domain_save, written to fd. */
 	int (*dm_state_save)(struct sif_xen *x, uint32_t domid, int fd,
 			     uint64_t *len, struct sif_err *err);
 	/* A Varstored record: the UEFI variable store that the domain's
@@ -65,7 +81,9 @@ struct sif_xen_ops {
 	int (*vtpm_restore)(struct sif_xen *x, uint32_t domid, unsigned index,
 			    const void *buf, size_t len, enum sif_vtpm_form form,
 			    struct sif_err *err);
+	/* Let the domain (and its device model) run. */
 	int (*domain_unpause)(struct sif_xen *x, uint32_t domid, struct sif_err *err);
+	/* The domain, its device model and its xenstore entries, all gone. */
 	int (*domain_destroy)(struct sif_xen *x, uint32_t domid, struct sif_err *err);
 	/* The domain running the VM with this uuid; SIF_ENOTFOUND if none. */
 	int (*domain_lookup)(struct sif_xen *x, const char *uuid, uint32_t *domid,

@@ -56,6 +56,17 @@ bool sif_fs_ops_replaced(void)
 	return cur_ops != &real_ops;
 }
 
+#define STREAM_PIPE_SIZE (1 << 20)   /* /proc/sys/fs/pipe-max-size by default */
+
+int sif_stream_pipe(int fds[2])
+{
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -1;
+	/* best effort: a smaller pipe only costs more wake-ups */
+	fcntl(fds[1], F_SETPIPE_SZ, STREAM_PIPE_SIZE);
+	return 0;
+}
+
 ssize_t sif_read_full(int fd, void *buf, size_t n)
 {
 	size_t done = 0;
