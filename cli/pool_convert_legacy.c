@@ -13,7 +13,8 @@
  *      one that cannot be looked at is a failure, listed); bytes to
  *      convert and the space the new images need, refused with the
  *      numbers when DIR lacks it;
- *   3. N worker processes write and verify (convert_workers.c: a
+ *   3. worker processes write and verify, N writing at a time
+ *      (convert_workers.c: the next ones open their image meanwhile, a
  *      worker's fsync and read-back overlap the next one's writing); this
  *      process commits each finished one on its own, then removes its
  *      original if asked; a failure is listed with its reason and the
