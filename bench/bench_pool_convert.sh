@@ -33,6 +33,7 @@ for f in "$W"/img/*; do cat "\$f" > "$W/copy/\${f##*/}"; done; sync -f "$W/copy"
 SH
 conv() { echo "$SIF --db $W/pool.db pool-convert-legacy --out-dir $W/out --jobs $1 > /dev/null"; }
 cat "$W"/img/* > /dev/null
+qemu0=$(pgrep -c qemu-system || true)
 hyperfine --warmup 1 --runs "$RUNS" --prepare "sh $W/reset.sh" \
 	--export-json "$OUT/pool-convert.json" --export-markdown "$OUT/pool-convert.md" \
 	-n "cat inputs into files" "sh $W/cat.sh" \
@@ -45,6 +46,7 @@ sh "$W/reset.sh"
 rss1=$(peak_rss_kib $SIF --db "$W/pool.db" pool-convert-legacy --out-dir "$W/out" --jobs 1)
 sh "$W/reset.sh"
 rss2=$(peak_rss_kib $SIF --db "$W/pool.db" pool-convert-legacy --out-dir "$W/out" --jobs 2)
+qemu1=$(pgrep -c qemu-system || true)
 left=$("$SIF" --db "$W/pool.db" vdi-list type=suspend suspend-image-format=legacy --minimal)
 [ -z "$left" ] || { echo "bench: VDIs left unconverted: $left" >&2; exit 1; }
 mbs() { awk -v b="$bytes" -v s="$1" 'BEGIN { printf "%.0f", b / s / 1048576 }'; }
@@ -53,9 +55,18 @@ cat > "$OUT/pool-convert-section.md" <<MD
 $N legacy images of $PAGES guest pages (about 64 MiB each; in turn raw PV64 saved by a
 32-bit dom0, raw HVM with its qemu record, ext2 PV32, ext2 HVM), $bytes bytes in all, warm
 in the page cache; each sif run from a fresh copy of the pool DB into an empty out-dir
-(structured images: ext2 holding suspend-image), every image written, fsync'd, read back
-whole and committed. Machine: $(machine); **shared with other engineers while measured**
-(timings are noisy: medians of $RUNS runs after a warm-up).
+(raw images, the default), every image written (writeback started every 8 MiB), fsync'd,
+read back whole and committed; with --jobs N, N images are written at once while the next
+ones open their input and wait for a slot and up to N more are fsync'd and read back.
+Machine: $(machine); vm.dirty_ratio
+$(cat /proc/sys/vm/dirty_ratio)%, dirty_background_ratio $(cat /proc/sys/vm/dirty_background_ratio)%; **shared with other engineers while measured**
+(QEMU processes of another engineer's real-Xen tests at the start: $qemu0, at the end: $qemu1;
+timings are noisy: medians of $RUNS runs after a warm-up).
+
+\`cat\` into files ends when its last byte is in the page cache: what the dirty limits let
+it leave unwritten (several GiB here) is never written in its timed run, so its time swings
+with the disk's speed and the memory free at that moment. sif's time includes writing every
+byte to the disk; \`cat\` followed by \`sync\` is the like-for-like peer.
 
 | command | median | MiB/s | against cat into files | against cat + sync |
 |---|---|---|---|---|

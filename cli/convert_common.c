@@ -17,14 +17,14 @@ int convert_parse_to(struct cli *cli, struct cli_args *a, enum sif_image_format 
 {
 	const char *v = cli_optval(a, "to");
 
-	*to = SIF_IMAGE_STRUCTURED;
-	if (!v || !strcmp(v, "structured"))
+	*to = SIF_IMAGE_RAW;
+	if (!v || !strcmp(v, "raw"))
 		return EXIT_OK;
-	if (!strcmp(v, "raw")) {
-		*to = SIF_IMAGE_RAW;
+	if (!strcmp(v, "structured")) {
+		*to = SIF_IMAGE_STRUCTURED;
 		return EXIT_OK;
 	}
-	return cli_usage_error(cli, a->cmd, "--to takes structured or raw, not '%s'", v);
+	return cli_usage_error(cli, a->cmd, "--to takes raw or structured, not '%s'", v);
 }
 
 int convert_lock_dir(const char *dir, struct sif_err *err)
@@ -101,6 +101,8 @@ struct json_object *convert_row_json(const struct convert_row *r)
 	add_str(o, "vm", r->vm);
 	add_str(o, "status", r->status);
 	add_str(o, "from", r->from);
+	json_object_object_add(o, "libxc_legacy_record",
+			       json_object_new_boolean(r->libxc_legacy_record));
 	add_str(o, "to", r->to);
 	add_str(o, "container", r->container);
 	add_str(o, "guest", r->hvm_known ? (r->hvm ? "hvm" : "pv") : NULL);

@@ -8,7 +8,13 @@
 #include "cli.h"
 #include "sif/image.h"
 
-/* --to structured (default) | raw; EXIT_USAGE on anything else. */
+/*
+ * --to raw (the default: the framed records on the file itself, the only
+ * layout today's xenopsd reads, facts/xenopsd.md §1) | structured (those
+ * records in an ext2 filesystem); EXIT_USAGE on anything else.
+ */
+#define CONVERT_TO_HELP "raw (default: the records as today's xenopsd reads them) or " \
+	"structured (ext2 holding suspend-image)"
 int convert_parse_to(struct cli *cli, struct cli_args *a, enum sif_image_format *to);
 
 /*
@@ -37,6 +43,7 @@ struct convert_row {
 	char *vm;                       /* NULL: no VM suspended on it */
 	const char *status;             /* converted, verified (dry run), failed, nothing-to-do */
 	const char *from, *to, *container;
+	bool libxc_legacy_record;       /* from a structured or raw image's Libxc_legacy record */
 	char *original, *image;         /* image: the new one */
 	char *error;
 	bool hvm_known, hvm;

@@ -2,6 +2,16 @@
  * Worker processes of pool-convert-legacy (cli/convert_workers.h).  The
  * messages are fixed-size structs below PIPE_BUF, so each write is atomic
  * and the parent reads whole ones.
+ *
+ * A job writes while it holds one of the N slots: an OFD lock on byte
+ * <slot> of a memfd, taken through the job's own open of it, so that the
+ * kernel hands the slot from one job to the next at once (the parent may
+ * be busy committing) and frees it when a job dies.  Jobs waiting for a
+ * slot are started while its writer writes, and open and check their
+ * image meanwhile.  Once its bytes are written a job
+ * gives the slot up and goes on with its fsync and read-back (and the
+ * parent then with its commit), so the disk and the CPU both work with
+ * one job too.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,13 +21,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "convert_workers.h"
 
-enum { MSG_PROGRESS = 1, MSG_RESULT = 2 };
+enum { MSG_PROGRESS = 1, MSG_BEGUN = 2, MSG_WRITTEN = 3, MSG_RESULT = 4 };
 
 struct wmsg {
 	uint32_t kind;
@@ -31,6 +42,8 @@ _Static_assert(sizeof(struct wmsg) <= PIPE_BUF, "a worker message must be writte
 
 struct child {
 	int fd;
+	int lock_fd;                    /* -1: no slot lock, write at once */
+	unsigned slot;
 	struct timespec last;
 };
 
@@ -57,27 +70,65 @@ static void child_progress(void *ctx, uint64_t pos, uint64_t end)
 	send_msg(c->fd, &m);
 }
 
+/*
+ * Take the job's slot (F_WRLCK: waits while another job writes in it) or
+ * give it up (F_UNLCK), then tell the parent.
+ */
+static void slot_and_tell(struct child *c, short type, uint32_t kind)
+{
+	struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = c->slot, .l_len = 1 };
+	struct wmsg m = { .kind = kind };
+
+	if (c->lock_fd >= 0)
+		while (fcntl(c->lock_fd, type == F_UNLCK ? F_OFD_SETLK : F_OFD_SETLKW, &fl) < 0 &&
+		       errno == EINTR)
+			;
+	send_msg(c->fd, &m);
+}
+
+static void child_begin(void *ctx)
+{
+	slot_and_tell(ctx, F_WRLCK, MSG_BEGUN);
+}
+
+static void child_written(void *ctx)
+{
+	slot_and_tell(ctx, F_UNLCK, MSG_WRITTEN);
+}
+
 static void __attribute__((noreturn))
-child_main(struct conv_job *j, int wfd, pid_t parent, bool dry, const struct sif_vdi_conv_opts *o)
+child_main(struct conv_job *j, int wfd, int slots, pid_t parent, bool dry,
+	   const struct sif_vdi_conv_opts *o)
 {
 	struct sif_vdi_conv_opts co = *o;
-	struct child c = { .fd = wfd };
+	struct child c = { .fd = wfd, .lock_fd = -1, .slot = j->slot };
 	struct wmsg m = { .kind = MSG_RESULT };
+	char path[64];
 
 	/* a writer must not outlive a killed run: its leftovers are swept next time */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 		_exit(1);
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * Its own open file description, whose lock dies with it; without
+	 * one (no /proc) it writes at once, never waiting: more at a time.
+	 */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", slots);
+	c.lock_fd = open(path, O_RDWR | O_CLOEXEC);
 	co.progress = child_progress;
 	co.progress_ctx = &c;
+	co.begin = child_begin;
+	co.begin_ctx = &c;
+	co.written = child_written;
+	co.written_ctx = &c;
 	m.rc = dry ? sif_vdi_conv_dry_run(&j->v, &co, &m.res, &m.err)
 		   : sif_vdi_conv_write(&j->v, j->out, &co, &m.res, &m.err);
 	send_msg(wfd, &m);
 	_exit(0);
 }
 
-static int start(struct conv_job *jobs, size_t idx, bool dry, const struct sif_vdi_conv_opts *o,
-		 struct sif_err *err)
+static int start(struct conv_job *jobs, size_t idx, int slots, bool dry,
+		 const struct sif_vdi_conv_opts *o, struct sif_err *err)
 {
 	struct conv_job *j = &jobs[idx];
 	pid_t parent = getpid();
@@ -98,7 +149,7 @@ static int start(struct conv_job *jobs, size_t idx, bool dry, const struct sif_v
 		for (size_t k = 0; k < idx; k++)
 			if (jobs[k].fd >= 0)
 				close(jobs[k].fd);
-		child_main(j, fds[1], parent, dry, o);
+		child_main(j, fds[1], slots, parent, dry, o);
 	}
 	close(fds[1]);
 	j->fd = fds[0];
@@ -136,6 +187,10 @@ static int drain(struct conv_job *j)
 	if (r == (ssize_t)sizeof(m)) {
 		if (m.kind == MSG_PROGRESS) {
 			j->pos = m.pos;
+		} else if (m.kind == MSG_BEGUN) {
+			j->begun = true;
+		} else if (m.kind == MSG_WRITTEN) {
+			j->written = true;
 		} else {
 			j->have_result = true;
 			j->rc = m.rc;
@@ -148,66 +203,135 @@ static int drain(struct conv_job *j)
 	return 0;
 }
 
+/*
+ * Jobs waiting for each slot: up to WAITERS, so that a slot's next job is
+ * ready even when the parent was committing while its writer finished.
+ * Processes: N writing, WAITERS * N waiting, N finishing.  A dry run's
+ * jobs never write (nor wait): one per slot, N at a time.
+ */
+#define WAITERS 2
+
+struct sched {
+	struct conv_job *jobs;
+	size_t n, next;
+	unsigned max_jobs, waiters, cap, running, finished;
+	unsigned *waiting;              /* per slot */
+	int slots;                      /* the memfd whose bytes are the slots */
+	bool dry_run;
+	const struct sif_vdi_conv_opts *o;
+	conv_job_done done;
+	void *ctx;
+};
+
+/* The slot with the fewest jobs waiting for it; max_jobs if all are full. */
+static unsigned free_slot(const struct sched *sc)
+{
+	unsigned s, best = sc->max_jobs;
+
+	for (s = 0; s < sc->max_jobs; s++)
+		if (sc->waiting[s] < sc->waiters &&
+		    (best == sc->max_jobs || sc->waiting[s] < sc->waiting[best]))
+			best = s;
+	return best;
+}
+
+/* Start jobs while a slot has room for one more waiting and processes are allowed. */
+static void start_jobs(struct sched *sc)
+{
+	unsigned s;
+
+	while (sc->running < sc->cap && sc->next < sc->n && (s = free_slot(sc)) < sc->max_jobs) {
+		struct conv_job *j = &sc->jobs[sc->next++];
+
+		j->slot = s;
+		if (start(sc->jobs, sc->next - 1, sc->slots, sc->dry_run, sc->o, &j->err) < 0) {
+			/* this one fails with the reason; the others go on */
+			j->rc = -1;
+			sc->finished++;
+			sc->done(sc->ctx, j);
+			continue;
+		}
+		sc->waiting[s]++;
+		sc->running++;
+	}
+}
+
 int conv_workers_run(struct conv_job *jobs, size_t n, unsigned max_jobs, bool dry_run,
 		     const struct sif_vdi_conv_opts *o, struct cli_progress *p,
 		     conv_job_done done, void *ctx, struct sif_err *err)
 {
-	struct pollfd *pfd = calloc(max_jobs, sizeof(*pfd));
-	size_t *who = calloc(max_jobs, sizeof(*who)), next = 0, k;
-	unsigned running = 0, finished = 0, np;
+	struct sched sc = { .jobs = jobs, .n = n, .max_jobs = max_jobs,
+			    .waiters = dry_run ? 1 : WAITERS, .cap = (WAITERS + 2) * max_jobs,
+			    .dry_run = dry_run, .o = o, .done = done, .ctx = ctx };
+	struct pollfd *pfd = calloc(sc.cap, sizeof(*pfd));
+	size_t *who = calloc(sc.cap, sizeof(*who)), *ended = calloc(sc.cap, sizeof(*ended));
 	uint64_t bytes_done = 0;
+	unsigned np, ne, k;
 	int rc = -1;
 
-	if (!pfd || !who) {
+	sc.waiting = calloc(max_jobs, sizeof(*sc.waiting));
+	sc.slots = memfd_create("sif-convert-slots", MFD_CLOEXEC);
+	if (!pfd || !who || !ended || !sc.waiting) {
 		sif_errf(err, SIF_ENOMEM, "out of memory");
 		goto out;
 	}
-	for (k = 0; k < n; k++)
-		jobs[k].fd = -1;
-	while (next < n || running) {
+	if (sc.slots < 0) {
+		sif_errno(err, SIF_EIO, "memfd_create");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		jobs[i].fd = -1;
+	while (sc.next < n || sc.running) {
 		uint64_t bytes = bytes_done;
 
-		while (running < max_jobs && next < n) {
-			struct conv_job *j = &jobs[next++];
-
-			if (start(jobs, next - 1, dry_run, o, &j->err) < 0) {
-				/* this one fails with the reason; the others go on */
-				j->rc = -1;
-				finished++;
-				done(ctx, j);
-				continue;
-			}
-			running++;
-		}
+		start_jobs(&sc);
 		np = 0;
-		for (k = 0; k < next; k++)
-			if (jobs[k].fd >= 0) {
-				pfd[np] = (struct pollfd){ .fd = jobs[k].fd, .events = POLLIN };
-				who[np++] = k;
+		for (size_t i = 0; i < sc.next; i++)
+			if (jobs[i].fd >= 0) {
+				pfd[np] = (struct pollfd){ .fd = jobs[i].fd, .events = POLLIN };
+				who[np++] = i;
 			}
 		if (poll(pfd, np, 100) < 0 && errno != EINTR) {
 			sif_errno(err, SIF_EIO, "poll");
 			goto out;
 		}
+		ne = 0;
 		for (k = 0; k < np; k++) {
 			struct conv_job *j = &jobs[who[k]];
+			bool was_waiting = !j->begun;
+			int live;
 
-			if (!(pfd[k].revents & (POLLIN | POLLHUP | POLLERR)) || drain(j))
+			if (!(pfd[k].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
-			running--;
-			finished++;
-			bytes_done += j->v.in_bytes;
-			done(ctx, j);
+			live = drain(j);
+			/* writing now, or gone: one fewer waiting for its slot */
+			if (was_waiting && (j->begun || !live))
+				sc.waiting[j->slot]--;
+			if (!live) {
+				sc.running--;
+				ended[ne++] = who[k];
+			}
 		}
-		for (k = 0; k < next; k++)
-			if (jobs[k].fd >= 0)
-				bytes += jobs[k].pos;
-		cli_progress_update(p, finished, bytes, false);
+		/* the next jobs first: a commit takes a while */
+		start_jobs(&sc);
+		for (k = 0; k < ne; k++) {
+			sc.finished++;
+			bytes_done += jobs[ended[k]].v.in_bytes;
+			done(ctx, &jobs[ended[k]]);
+		}
+		for (size_t i = 0; i < sc.next; i++)
+			if (jobs[i].fd >= 0)
+				bytes += jobs[i].pos;
+		cli_progress_update(p, sc.finished, bytes, false);
 	}
-	cli_progress_update(p, finished, bytes_done, true);
+	cli_progress_update(p, sc.finished, bytes_done, true);
 	rc = 0;
 out:
+	if (sc.slots >= 0)
+		close(sc.slots);
 	free(pfd);
 	free(who);
+	free(ended);
+	free(sc.waiting);
 	return rc;
 }

@@ -1,5 +1,5 @@
 /*
- * pool-convert-legacy --out-dir DIR [--jobs N] [--to structured|raw]
+ * pool-convert-legacy --out-dir DIR [--jobs N] [--to raw|structured]
  *                     [--dry-run] [--remove-originals] [--json]:
  * every legacy suspend VDI of the pool DB converted ahead of time.
  *
@@ -8,9 +8,14 @@
  *      with --remove-originals, the originals earlier commits recorded;
  *   2. the plan: every VDI of type suspend marked legacy, its content
  *      checked against the field (a disagreement is a failure, listed,
- *      never converted); bytes to convert and the space the new images
- *      need, refused with the numbers when DIR lacks it;
- *   3. N worker processes write and verify (convert_workers.c); this
+ *      never converted), and every one marked structured or raw whose
+ *      image holds a Libxc_legacy record (a look at its record headers;
+ *      one that cannot be looked at is a failure, listed); bytes to
+ *      convert and the space the new images need, refused with the
+ *      numbers when DIR lacks it;
+ *   3. worker processes write and verify, N writing at a time
+ *      (convert_workers.c: the next ones open their image meanwhile, a
+ *      worker's fsync and read-back overlap the next one's writing); this
  *      process commits each finished one on its own, then removes its
  *      original if asked; a failure is listed with its reason and the
  *      rest go on;
@@ -44,8 +49,9 @@
 
 const struct cli_opt pool_convert_opts[] = {
 	{ "out-dir", true, "directory for the new images (<vdi-uuid>" IMAGE_SUFFIX ")" },
-	{ "jobs", true, "conversions at a time (default 1, at most 64)" },
-	{ "to", true, "structured (default: ext2 holding suspend-image) or raw" },
+	{ "jobs", true, "conversions at a time (default 1, at most 64; each one's fsync and "
+	  "read-back overlap the next)" },
+	{ "to", true, CONVERT_TO_HELP },
 	{ "dry-run", false, "plan, check, convert and verify in memory; write and change nothing" },
 	{ "remove-originals", false, "remove each original image once its VDI points at the new one" },
 	{ "json", false, "plan and outcome as JSON" },
@@ -61,6 +67,9 @@ struct run {
 	size_t njobs;
 	struct convert_row *refused;    /* VDIs the plan refused */
 	size_t nrefused;
+	size_t marked_legacy;           /* suspend VDIs whose field says legacy */
+	size_t checked;                 /* ... says structured or raw: looked at */
+	size_t records;                 /* ... of which hold a Libxc_legacy record */
 	struct json_object *leftovers, *originals;
 	uint64_t in_bytes, need_bytes, free_bytes;
 	unsigned converted, failed;
@@ -188,9 +197,10 @@ static int earlier_originals(struct run *r)
 
 /* --- 2. the plan ------------------------------------------------------------ */
 
-static int refuse(struct run *r, const char *uuid, const struct sif_vdi_conv *v,
-		  const struct sif_err *err)
+static int refuse(struct run *r, const char *uuid, const char *field,
+		  const struct sif_vdi_conv *v, const struct sif_err *err)
 {
+	enum sif_image_format f = SIF_IMAGE_FORMAT_UNKNOWN;
 	struct convert_row *nr = realloc(r->refused, (r->nrefused + 1) * sizeof(*nr)), *row;
 
 	if (!nr)
@@ -200,7 +210,7 @@ static int refuse(struct run *r, const char *uuid, const struct sif_vdi_conv *v,
 	memset(row, 0, sizeof(*row));
 	snprintf(row->vdi, sizeof(row->vdi), "%s", uuid);
 	row->status = "failed";
-	row->from = "legacy";
+	row->from = sif_image_format_parse(field, &f) == 0 ? sif_image_format_name(f) : NULL;
 	row->vm = v && v->vm_uuid ? strdup(v->vm_uuid) : NULL;
 	row->original = v && v->location ? strdup(v->location) : NULL;
 	row->error = strdup(err->msg);
@@ -208,25 +218,41 @@ static int refuse(struct run *r, const char *uuid, const struct sif_vdi_conv *v,
 	return 0;
 }
 
+/*
+ * One suspend VDI (values: uuid, suspend_image_format).  One marked
+ * structured or raw is converted only if its image holds a Libxc_legacy
+ * record (DESIGN §5: it needs the legacy path too); that takes a look at
+ * the image's record headers, up to its stream record.
+ */
 static int plan_one(void *arg, const char *ref, const char *const *values, struct sif_err *e)
 {
 	struct run *r = arg;
+	bool legacy = !strcmp(values[1], "legacy"), needed = false;
 	struct sif_vdi_conv v;
-	struct sif_err err;
+	struct sif_err err = { 0 };
 	struct conv_job *nj, *j;
-	bool needed;
+	int rc = 0;
 
 	(void)ref;
 	(void)e;
-	if (sif_vdi_conv_load(r->cli->ctx, r->cli->db, values[0], &v, &err) < 0)
-		return refuse(r, values[0], NULL, &err);
-	if (sif_vdi_conv_check(&v, &needed, &err) < 0 || !needed) {
-		if (!needed && !err.msg[0])
-			sif_errf(&err, SIF_EINTERNAL, "VDI %s: marked legacy, image not", v.uuid);
-		refuse(r, values[0], &v, &err);
-		sif_vdi_conv_free(&v);
-		return 0;
+	*(legacy ? &r->marked_legacy : &r->checked) += 1;
+	if (sif_vdi_conv_load(r->cli->ctx, r->cli->db, values[0], &v, &err) < 0 ||
+	    sif_vdi_conv_check(&v, &needed, &err) < 0) {
+		/* one whose image cannot be looked at is listed, not skipped */
+		if (!legacy)
+			sif_err_prefix(&err, "%s VDI not checked for a Libxc_legacy record",
+				       values[1]);
+		rc = refuse(r, values[0], values[1], v.uuid ? &v : NULL, &err);
+	} else if (!needed && legacy) {
+		sif_errf(&err, SIF_EINTERNAL, "VDI %s: marked legacy, its image %s needs no "
+			 "conversion", v.uuid, v.location);
+		rc = refuse(r, values[0], values[1], &v, &err);
 	}
+	if (rc < 0 || !needed) {
+		sif_vdi_conv_free(&v);
+		return rc;
+	}
+	r->records += v.libxc_legacy_record;
 	if (!(nj = realloc(r->jobs, (r->njobs + 1) * sizeof(*nj))))
 		return sif_errf(&r->cli->err, SIF_ENOMEM, "out of memory");
 	r->jobs = nj;
@@ -244,18 +270,15 @@ static int plan_one(void *arg, const char *ref, const char *const *values, struc
 static int plan(struct run *r)
 {
 	const struct sif_field *fmt = sif_ctx_field(r->cli->ctx, "VDI", "suspend_image_format");
-	const struct sif_field *uuid = sif_ctx_field(r->cli->ctx, "VDI", "uuid");
-	struct sif_filter f[2] = {
-		{ sif_ctx_field(r->cli->ctx, "VDI", "type"), "suspend" },
-		{ fmt, "legacy" },
-	};
+	const struct sif_field *fields[2] = { sif_ctx_field(r->cli->ctx, "VDI", "uuid"), fmt };
+	struct sif_filter f = { sif_ctx_field(r->cli->ctx, "VDI", "type"), "suspend" };
 	struct statvfs sv;
 
 	if (!fmt)
 		return sif_errf(&r->cli->err, SIF_ENOTFOUND, "VDI has no field suspend_image_format "
 				"(is the suspend_image_format plugin loaded? see sif plugin-list)");
 	if (sif_obj_require_field(r->cli->db, fmt, &r->cli->err) < 0 ||
-	    sif_obj_list(r->cli->db, "VDI", f, 2, &uuid, 1, plan_one, r, &r->cli->err) < 0)
+	    sif_obj_list(r->cli->db, "VDI", &f, 1, fields, 2, plan_one, r, &r->cli->err) < 0)
 		return -1;
 	if (statvfs(r->dir, &sv) < 0)
 		return sif_errno(&r->cli->err, SIF_EIO, "%s: free space", r->dir);
@@ -269,10 +292,16 @@ static void print_plan(struct run *r)
 
 	if (r->json)
 		return;
-	printf("plan: %zu legacy suspend VDI%s: %zu to convert (%s), %zu refused; the new images "
-	       "need up to %s in %s, %s free\n", r->njobs + r->nrefused,
-	       r->njobs + r->nrefused == 1 ? "" : "s", r->njobs, cli_bytes(r->in_bytes, b1),
-	       r->nrefused, cli_bytes(r->need_bytes, b2), r->dir, cli_bytes(r->free_bytes, b3));
+	printf("plan: %zu legacy suspend VDI%s, and %zu of %zu structured or raw holding a "
+	       "Libxc_legacy record: %zu to convert (%s), %zu refused; the new images need up to "
+	       "%s in %s, %s free\n", r->marked_legacy, r->marked_legacy == 1 ? "" : "s",
+	       r->records, r->checked, r->njobs, cli_bytes(r->in_bytes, b1), r->nrefused,
+	       cli_bytes(r->need_bytes, b2), r->dir, cli_bytes(r->free_bytes, b3));
+	for (size_t i = 0; i < r->njobs; i++)
+		if (r->jobs[i].v.libxc_legacy_record)
+			printf("  VDI %s: its %s image %s holds a Libxc_legacy record (a libxc v1 "
+			       "stream): it needs the legacy path too\n", r->jobs[i].v.uuid,
+			       sif_image_format_name(r->jobs[i].v.found), r->jobs[i].v.location);
 }
 
 /* --- 3. each finished conversion ------------------------------------------- */
@@ -302,6 +331,7 @@ static void job_done(void *ctx, struct conv_job *j)
 	snprintf(row->vdi, sizeof(row->vdi), "%s", j->v.uuid);
 	row->vm = j->v.vm_uuid ? strdup(j->v.vm_uuid) : NULL;
 	row->from = sif_image_format_name(j->v.found);
+	row->libxc_legacy_record = j->v.libxc_legacy_record;
 	row->to = sif_image_format_name(r->to);
 	row->container = sif_container_name(j->v.container);
 	row->original = strdup(j->v.location);
@@ -337,7 +367,7 @@ static void print_rows(const struct convert_row *rows, size_t n, size_t stride)
 	for (size_t i = 0; i < n; i++) {
 		const struct convert_row *w = (const void *)((const char *)rows + i * stride);
 
-		printf("%-36s  %-9s  %-5s  %-6s  %-4s  %-10s  %10s  %10s  %7.2f\n", w->vdi, w->status,
+		printf("%-36s  %-9s  %-5s  %-10s  %-4s  %-10s  %10s  %10s  %7.2f\n", w->vdi, w->status,
 		       w->hvm_known ? (w->hvm ? "HVM" : "PV") : "-",
 		       w->from ? w->from : "-", w->container ? w->container : "-",
 		       w->to ? w->to : "-", cli_bytes(w->in_bytes, b1),
@@ -361,11 +391,11 @@ static void summary(struct run *r)
 	size_t i;
 
 	if (!r->json && !r->njobs && !r->nrefused) {
-		printf("no legacy suspend VDI to convert\n");
+		printf("no suspend VDI needs the legacy path: nothing to convert\n");
 		return;
 	}
 	if (!r->json) {
-		printf("%-36s  %-9s  %-5s  %-6s  %-4s  %-10s  %10s  %10s  %7s\n", "VDI", "RESULT",
+		printf("%-36s  %-9s  %-5s  %-10s  %-4s  %-10s  %10s  %10s  %7s\n", "VDI", "RESULT",
 		       "GUEST", "FROM", "IN", "TO", "BYTES IN", "BYTES OUT", "SECONDS");
 		if (r->njobs)
 			print_rows(&r->jobs[0].row, r->njobs, sizeof(r->jobs[0]));
@@ -384,6 +414,9 @@ static void summary(struct run *r)
 	json_object_object_add(o, "out_dir", json_object_new_string(r->dir));
 	json_object_object_add(o, "dry_run", json_object_new_boolean(r->dry));
 	json_object_object_add(pl, "vdis", json_object_new_int64((int64_t)(r->njobs + r->nrefused)));
+	json_object_object_add(pl, "marked_legacy", json_object_new_int64((int64_t)r->marked_legacy));
+	json_object_object_add(pl, "checked", json_object_new_int64((int64_t)r->checked));
+	json_object_object_add(pl, "libxc_legacy_records", json_object_new_int64((int64_t)r->records));
 	json_object_object_add(pl, "to_convert", json_object_new_int64((int64_t)r->njobs));
 	json_object_object_add(pl, "refused", json_object_new_int64((int64_t)r->nrefused));
 	json_object_object_add(pl, "in_bytes", json_object_new_int64((int64_t)r->in_bytes));

@@ -1,5 +1,5 @@
 /*
- * vdi-convert uuid=U --out PATH [--to structured|raw] [--dry-run] [--json]:
+ * vdi-convert uuid=U --out PATH [--to raw|structured] [--dry-run] [--json]:
  * one suspend VDI's legacy image turned into a v2 image today's xenopsd
  * resumes (sif/vdi_convert.h): checked against the field first, written
  * and verified whole, then one transaction points the VDI at it.  The
@@ -22,7 +22,7 @@
 
 const struct cli_opt vdi_convert_opts[] = {
 	{ "out", true, "where to write the new image (a file; its directory must exist)" },
-	{ "to", true, "structured (default: ext2 holding suspend-image) or raw" },
+	{ "to", true, CONVERT_TO_HELP },
 	{ "dry-run", false, "check, convert and verify in memory; write nothing, change nothing" },
 	{ "json", false, "the outcome as JSON" },
 	{ NULL, false, NULL },
@@ -80,15 +80,16 @@ static void print_row(const struct convert_row *r, bool json, bool dry)
 		printf("VDI %s: its image %s is already %s: nothing to convert\n", r->vdi,
 		       r->original, r->from);
 	} else if (dry) {
-		printf("VDI %s: %s image %s (%s container, %s guest, %s) converts to a valid "
+		printf("VDI %s: %s image %s (%s container, %s guest, %s%s) converts to a valid "
 		       "migration v2 stream; dry run: nothing written, the pool database unchanged\n",
 		       r->vdi, r->from, r->original, r->container, r->hvm ? "HVM" : "PV",
-		       cli_bytes(r->in_bytes, b1));
+		       cli_bytes(r->in_bytes, b1), r->libxc_legacy_record ? ", Libxc_legacy record" : "");
 	} else {
-		printf("VDI %s: %s image %s (%s container, %s guest, %s) converted to %s image %s "
+		printf("VDI %s: %s image %s (%s container, %s guest, %s%s) converted to %s image %s "
 		       "(%s), verified; the VDI now points at it (suspend-image-format=%s); "
 		       "the original stays\n", r->vdi, r->from, r->original, r->container,
-		       r->hvm ? "HVM" : "PV", cli_bytes(r->in_bytes, b1), r->to, r->image,
+		       r->hvm ? "HVM" : "PV", cli_bytes(r->in_bytes, b1),
+		       r->libxc_legacy_record ? ", Libxc_legacy record" : "", r->to, r->image,
 		       cli_bytes(r->out_bytes, b2), r->to);
 	}
 }
@@ -123,6 +124,7 @@ int cmd_vdi_convert(struct cli *cli, struct cli_args *a)
 		goto fail;
 	snprintf(row.vdi, sizeof(row.vdi), "%s", uuid);
 	row.from = sif_image_format_name(v.found);
+	row.libxc_legacy_record = v.libxc_legacy_record;
 	row.to = sif_image_format_name(co.to);
 	row.container = sif_container_name(v.container);
 	row.original = strdup(v.location);

@@ -230,7 +230,8 @@ int sif_vdi_conv_check(struct sif_vdi_conv *v, bool *needed, struct sif_err *err
 			 sif_container_name(img.container_kind), v->uuid, v->location);
 		goto out;
 	}
-	if (img.stream == SIF_STREAM_XL) {
+	/* an old xl's v1 stream; a libxl v2 one restores as it is */
+	if (img.stream == SIF_STREAM_XL && img.format == SIF_IMAGE_LEGACY) {
 		sif_errf(err, SIF_EREFUSED, "VDI %s: %s is an xl save file, not a xenopsd suspend "
 			 "image: not converted", v->uuid, v->location);
 		goto out;
@@ -239,6 +240,7 @@ int sif_vdi_conv_check(struct sif_vdi_conv *v, bool *needed, struct sif_err *err
 		sif_err_prefix(err, "VDI %s", v->uuid);
 		goto out;
 	}
+	v->libxc_legacy_record = legacy_rec;
 	*needed = img.stream == SIF_STREAM_LEGACY || legacy_rec;
 	rc = 0;
 out:
@@ -268,6 +270,7 @@ int sif_vdi_conv_write(const struct sif_vdi_conv *v, const char *out,
 	struct sif_image_convert_opts io = {
 		.to = o->to, .xenops_vm = v->vm_str, .now = o->now, .mode = o->mode,
 		.conv = { .progress = o->progress, .progress_ctx = o->progress_ctx },
+		.written = o->written, .written_ctx = o->written_ctx,
 	};
 	struct sif_image_summary sum;
 	struct sif_image img;
@@ -282,6 +285,8 @@ int sif_vdi_conv_write(const struct sif_vdi_conv *v, const char *out,
 		sif_errno(err, SIF_EIO, "VDI %s: %s", v->uuid, out);
 		goto out;
 	}
+	if (o->begin)
+		o->begin(o->begin_ctx);
 	if (sif_image_convert(&img.src, out, &io, &r->conv, &r->out_bytes, err) < 0) {
 		sif_err_prefix(err, "VDI %s", v->uuid);
 		/* renamed in, but not durably (the directory's fsync failed): take it back */

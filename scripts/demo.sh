@@ -13,7 +13,8 @@
 #  4. a running VM is suspended to a raw image through the fake Xen backend
 #     (simulated: there is no hypervisor here), then resumed the same way;
 #  5. the pool's legacy images are converted ahead of time (pool-convert-legacy)
-#     into structured images that today's xenopsd resumes without conversion.
+#     into raw images (the default: the records on the file, no ext2), the
+#     layout today's xenopsd resumes without conversion.
 set -eu
 B=${1:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)

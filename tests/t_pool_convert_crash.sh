@@ -1,12 +1,14 @@
 #!/bin/sh
 # Crash test of `sif pool-convert-legacy` (make check): SIGKILL at instants
 # spread over runs converting 4 legacy images (raw and ext2, PV and HVM)
-# with 2 jobs, half of them with --remove-originals.  After every kill the
-# pool DB must point every suspend VDI at a complete image that verifies
-# and agrees with its suspend_image_format (old or new); a second run must
-# finish the work, leaving in the out-dir exactly one image per VDI and no
-# temp or orphan file, and the originals byte for byte as they were (or,
-# with --remove-originals, all gone and forgotten).
+# with 1 and 2 jobs (with 1 too, an image's fsync and read-back overlap
+# the next one's conversion), to raw images (the default) and to structured
+# ones (ext2), half of them with --remove-originals.  After
+# every kill the pool DB must point every suspend VDI at a complete image
+# that verifies and agrees with its suspend_image_format (old or new); a
+# second run must finish the work, leaving in the out-dir exactly one image
+# per VDI and no temp or orphan file, and the originals byte for byte as
+# they were (or, with --remove-originals, all gone and forgotten).
 # Env: SIF_CRASH_KILLS (default 12).
 set -u
 B=$SIF_BUILD
@@ -36,10 +38,12 @@ consistent() {
 	done
 }
 
-# after a complete run: all converted, nothing else in out/, originals as asked
+# after a complete run to format $3: all converted, nothing else in out/, originals as asked
 finished() {
 	left=$(S vdi-list type=suspend suspend-image-format=legacy --minimal) || fail "$1: vdi-list"
 	[ -z "$left" ] || fail "$1: still legacy: $left"
+	[ "$(S vdi-list type=suspend suspend-image-format="$3" --minimal | tr , '\n' | grep -c .)" \
+		-eq $n ] || fail "$1: not every VDI is $3"
 	[ "$(ls -A "$W/out" | wc -l)" -eq $n ] || fail "$1: out/ holds $(ls -A "$W/out" | tr '\n' ' ')"
 	if [ "$2" = remove ]; then
 		[ -z "$(ls -A "$W/img")" ] || fail "$1: originals left: $(ls -A "$W/img" | tr '\n' ' ')"
@@ -59,18 +63,19 @@ t0=$(date +%s%N)
 S pool-convert-legacy --out-dir "$W/out" --jobs 2 >"$T/out" 2>&1 || { cat "$T/out"; exit 1; }
 t1=$(date +%s%N)
 run_ns=$((t1 - t0))
-finished "uninterrupted run" keep
+finished "uninterrupted run" keep raw
 echo "convert crash test: $n images, one run $((run_ns / 1000000)) ms, $kills kills"
 
 k=1 before=0 during=0 after=0
 while [ "$k" -le "$kills" ]; do
 	fresh
-	mode=keep flag=
+	mode=keep flag= jobs=$((1 + (k / 2) % 2)) to=raw
 	[ $((k % 2)) -eq 0 ] && mode=remove flag=--remove-originals
+	[ $((k / 4 % 2)) -eq 1 ] && to=structured
 	ns=$(( run_ns * 11 / 10 * (2 * k - 1) / (2 * kills) ))
 	# not through S(): the kill must reach sif itself
-	"$SIF" --db "$W/pool.db" pool-convert-legacy --out-dir "$W/out" --jobs 2 $flag \
-		>/dev/null 2>&1 &
+	"$SIF" --db "$W/pool.db" pool-convert-legacy --out-dir "$W/out" --jobs $jobs --to $to \
+		$flag >/dev/null 2>&1 &
 	pid=$!
 	sleep "$(printf '%d.%09d' $((ns / 1000000000)) $((ns % 1000000000)))"
 	kill -KILL $pid 2>/dev/null
@@ -83,9 +88,9 @@ while [ "$k" -le "$kills" ]; do
 	elif [ "$legacy" -eq 0 ]; then after=$((after + 1))
 	else during=$((during + 1)); fi
 	consistent "kill $k at $((ns / 1000000)) ms"
-	S pool-convert-legacy --out-dir "$W/out" --jobs 2 $flag >"$T/out" 2>&1 ||
+	S pool-convert-legacy --out-dir "$W/out" --jobs 2 --to $to $flag >"$T/out" 2>&1 ||
 		{ fail "kill $k: the run after it failed"; cat "$T/out"; }
-	finished "kill $k at $((ns / 1000000)) ms, then a second run" $mode
+	finished "kill $k at $((ns / 1000000)) ms (--to $to), then a second run" $mode $to
 	k=$((k + 1))
 done
 echo "convert crash test: $kills kills: $before before any commit, $during between commits," \

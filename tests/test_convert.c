@@ -388,23 +388,39 @@ static void test_to_image(void **state)
 	free(in); free(raw); free(st); free(stream);
 }
 
+/*
+ * img made by gen_image (args: its kind and v1 spec), and the bare v1 stream
+ * that o makes, the same as the one inside it: the peer's input.
+ */
+static char *image_and_bare(const char *img, const char *args, const struct v1gen_opts *o)
+{
+	struct run_result r;
+
+	assert_int_equal(tu_sh(&r, "\"$SIF_BUILD/tests/gen_image\" '%s' %s", img, args), 0);
+	tu_run_free(&r);
+	return v1t_gen(dir, "bare", o, NULL, NULL);
+}
+
+/* sif's conversion of in (sif_args) into so is byte for byte the peer's of bare into po. */
+static void same_as_peer(const char *bare, const char *po, const char *peer_args, const char *in,
+			 const char *so, const char *sif_args)
+{
+	assert_int_equal(v1t_peer_convert(bare, po, peer_args), 0);
+	sif_convert_cli(in, so, sif_args, 0);
+	assert_true(tu_files_equal(po, so));
+}
+
 /* A legacy suspend VDI (ext2 holding suspend-image) converts like its stream. */
 static void test_ext2_legacy_input(void **state)
 {
 	char *img = tu_strf("%s/leg.ext2", dir), *po = tu_strf("%s/po", dir), *so = tu_strf("%s/so", dir);
 	struct v1gen_opts o = { PV(32, 64), .pages = 900, .vcpus = 3, .offline_every = 2, .seed = 4 };
-	struct run_result r;
 	char *bare;
 
 	(void)state;
-	assert_int_equal(tu_sh(&r, "\"$SIF_BUILD/tests/gen_image\" '%s' kind=legacy "
-			       "v1='guest=pv width=32 guest_width=64 pages=900 vcpus=3 offline_every=2 seed=4'",
-			       img), 0);
-	tu_run_free(&r);
-	bare = v1t_gen(dir, "bare", &o, NULL, NULL);
-	assert_int_equal(v1t_peer_convert(bare, po, "-w 32 -g pv"), 0);
-	sif_convert_cli(img, so, "", 0);
-	assert_true(tu_files_equal(po, so));
+	bare = image_and_bare(img, "kind=legacy v1='guest=pv width=32 guest_width=64 pages=900 vcpus=3 "
+			      "offline_every=2 seed=4'", &o);
+	same_as_peer(bare, po, "-w 32 -g pv", img, so, "");
 	free(img); free(po); free(so); free(bare);
 }
 
@@ -418,14 +434,9 @@ static void test_framed_libxc_legacy(void **state)
 	char *bare;
 
 	(void)state;
-	assert_int_equal(tu_sh(&r, "\"$SIF_BUILD/tests/gen_image\" '%s' kind=structured-legacy "
-			       "v1='guest=hvm width=64 pages=300 hvm_params=1 seed=8' qemu_bytes=3000",
-			       img), 0);
-	tu_run_free(&r);
-	bare = v1t_gen(dir, "bare", &o, NULL, NULL);
-	assert_int_equal(v1t_peer_convert(bare, po, "-w 64 -g hvm --skip-qemu"), 0);
-	sif_convert_cli(img, so, "--skip-qemu", 0);
-	assert_true(tu_files_equal(po, so));
+	bare = image_and_bare(img, "kind=structured-legacy v1='guest=hvm width=64 pages=300 "
+			      "hvm_params=1 seed=8' qemu_bytes=3000", &o);
+	same_as_peer(bare, po, "-w 64 -g hvm --skip-qemu", img, so, "--skip-qemu");
 	/* its Qemu_trad record follows as the libxc qemu record */
 	sif_convert_cli(img, so, "", 0);
 	{
@@ -445,6 +456,40 @@ static void test_framed_libxc_legacy(void **state)
 	free(img); free(po); free(so); free(raw); free(bare);
 }
 
+/*
+ * "Legacy Libxc record (w/ QEMU record)": libxc's own qemu record after the
+ * Libxc_legacy record's stream converts as the peer converts it after a
+ * bare stream; a Qemu_trad record besides it is a second one, refused.
+ */
+static void test_framed_libxc_legacy_qemu(void **state)
+{
+	char *img = tu_strf("%s/slq.img", dir), *po = tu_strf("%s/po", dir), *so = tu_strf("%s/so", dir),
+	     *raw = tu_strf("%s/slq.raw", dir), *two = tu_strf("%s/slq2.img", dir);
+	struct v1gen_opts o = { HVM(64), .pages = 300, .hvm_params = true, .seed = 9, .qemu = true,
+				.qemu_len = 3000 };
+	struct run_result r;
+	char *bare;
+
+	(void)state;
+	bare = image_and_bare(img, "kind=structured-legacy v1='guest=hvm width=64 pages=300 "
+			      "hvm_params=1 seed=9 qemu=1 qemu_len=3000'", &o);
+	same_as_peer(bare, po, "-w 64 -g hvm", img, so, "");
+	same_as_peer(bare, po, "-w 64 -g hvm --skip-qemu", img, so, "--skip-qemu");
+	/* into an image: the Qemu_trad record */
+	sif_convert_cli(img, raw, "--to raw", 0);
+	assert_int_equal(tu_sh(&r, "\"$SIF\" image inspect '%s'", raw), 0);
+	assert_non_null(strstr(r.out, "3000 bytes of Qemu_trad state"));
+	tu_run_free(&r);
+	/* and a Qemu_trad record too */
+	assert_int_equal(tu_sh(&r, "\"$SIF_BUILD/tests/gen_image\" '%s' kind=structured-legacy "
+			       "v1='guest=hvm width=64 pages=300 seed=9 qemu=1' qemu_bytes=100", two), 0);
+	tu_run_free(&r);
+	assert_int_equal(tu_sh(&r, "\"$SIF\" image convert '%s' '%s'", two, so), 1);
+	assert_non_null(strstr(r.err, "a second qemu record"));
+	tu_run_free(&r);
+	free(img); free(po); free(so); free(raw); free(two); free(bare);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -458,6 +503,7 @@ int main(void)
 		cmocka_unit_test(test_to_image),
 		cmocka_unit_test(test_ext2_legacy_input),
 		cmocka_unit_test(test_framed_libxc_legacy),
+		cmocka_unit_test(test_framed_libxc_legacy_qemu),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

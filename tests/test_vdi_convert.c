@@ -129,6 +129,21 @@ static void assert_untouched(int i)
 
 /* --- vdi-convert ---------------------------------------------------------- */
 
+/*
+ * The default output is raw: the framed records from the file's first byte
+ * (what today's xenopsd sniffs), no ext2 around them.
+ */
+static void assert_raw_file(const char *path)
+{
+	size_t len = 0;
+	char *b = tu_read_file(path, &len);
+
+	assert_non_null(b);
+	assert_true(len > 15);
+	assert_memory_equal(b, "XenSavedDomv2-\n", 15);
+	free(b);
+}
+
 static void vdi_convert_each_kind(void **state)
 {
 	struct run_result r;
@@ -183,18 +198,25 @@ static void vdi_convert_json_and_dry_run(void **state)
 	tu_expect(&r, 0, "converts to a valid migration v2 stream; dry run", NULL);
 	assert_int_equal(tu_count_entries(out), 0);
 	assert_untouched(1);
+	/* no --to: raw */
 	tu_sif(&r, dbarg, "vdi-convert", u, "--out", o, "--json", NULL);
 	assert_int_equal(r.status, 0);
 	j = json_tokener_parse(r.out);
 	assert_non_null(j);
 	assert_true(json_object_object_get_ex(j, "status", &v));
 	assert_string_equal(json_object_get_string(v), "converted");
+	assert_true(json_object_object_get_ex(j, "to", &v));
+	assert_string_equal(json_object_get_string(v), "raw");
 	assert_true(json_object_object_get_ex(j, "guest", &v));
 	assert_string_equal(json_object_get_string(v), "hvm");
 	assert_true(json_object_object_get_ex(j, "image", &v));
 	assert_string_equal(json_object_get_string(v), o);
 	json_object_put(j);
 	tu_run_free(&r);
+	assert_raw_file(o);
+	assert_param(vdi[1], "suspend-image-format", "raw");
+	tu_sif(&r, "image", "verify", o, NULL);
+	tu_expect(&r, 0, "ok: raw image", NULL);
 	free(u);
 	free(o);
 }
@@ -252,7 +274,7 @@ static void vdi_convert_refusals(void **state)
 	tu_sif(&r, dbarg, "vdi-convert", u2, NULL);
 	tu_expect(&r, 2, NULL, "missing --out");
 	tu_sif(&r, dbarg, "vdi-convert", u2, "--out", o, "--to", "legacy", NULL);
-	tu_expect(&r, 2, NULL, "--to takes structured or raw");
+	tu_expect(&r, 2, NULL, "--to takes raw or structured");
 	free(u0); free(u1); free(u2); free(u3); free(o); free(img0); free(img1); free(img3);
 	free(mine); free(raw);
 }
@@ -452,6 +474,107 @@ static void injected_failures(void **state)
 	free(o1);
 }
 
+/* What the out-dir looked like when the writer said it begins and its bytes were written. */
+struct hooks_seen {
+	const char *out;
+	int begun, written;
+	int begin_entries;      /* in the out-dir when it began: nothing yet */
+	bool begun_late;        /* began after saying written */
+	bool presented;         /* out existed already when written */
+	int entries;            /* in the out-dir when written: the temp file alone */
+};
+
+static void on_begin(void *ctx)
+{
+	struct hooks_seen *hs = ctx;
+
+	hs->begun++;
+	hs->begin_entries = tu_count_entries(out);
+	hs->begun_late = hs->written > 0;
+}
+
+static void on_written(void *ctx)
+{
+	struct hooks_seen *hs = ctx;
+
+	hs->written++;
+	hs->presented = access(hs->out, F_OK) == 0;
+	hs->entries = tu_count_entries(out);
+}
+
+/* The conversion to o1 with `failing` failing at call `at`: -1, nothing left, written said `said` times. */
+static void write_fails(struct lib *l, int fmt, const char *o1, const struct sif_vdi_conv_opts *o,
+			struct hooks_seen *hs, const char *what, int at, int said)
+{
+	static const struct sif_fs_ops ops = { f_write, f_fsync, f_rename, NULL };
+	struct sif_vdi_conv_result res;
+	struct sif_vdi_conv v;
+	struct sif_err err;
+
+	memset(hs, 0, sizeof(*hs));
+	hs->out = o1;
+	load_checked(l, fmt, &v);
+	failing = what;
+	fail_at = at;
+	calls = 0;
+	sif_fs_set_ops(&ops);
+	assert_int_equal(sif_vdi_conv_write(&v, o1, o, &res, &err), -1);
+	sif_fs_set_ops(NULL);
+	assert_int_equal(hs->begun, 1);
+	assert_int_equal(hs->written, said);
+	assert_int_equal(tu_count_entries(out), 0);
+	sif_vdi_conv_free(&v);
+}
+
+/*
+ * pool-convert-legacy lets the next conversion wait in `begin` for its turn
+ * and hands the turn on when the writer says its bytes are written: begin
+ * is said once, before anything is written; written once, before the image
+ * is durable or presented under its name; a failure after it (the fsync)
+ * still leaves nothing, and a write that fails never says it.
+ */
+static void hooks_begin_and_written(void **state)
+{
+	char *o1 = tu_strf("%s/w.img", out);
+	struct hooks_seen hs;
+	struct sif_vdi_conv_opts o = { .mode = 0600, .now = 1, .begin = on_begin, .begin_ctx = &hs,
+				       .written = on_written, .written_ctx = &hs };
+	struct sif_vdi_conv_result res;
+	struct sif_vdi_conv v;
+	struct sif_err err;
+	struct lib l;
+
+	(void)state;
+	fresh();
+	lib_open(&l);
+	for (int fmt = 0; fmt < 2; fmt++) {
+		o.to = fmt ? SIF_IMAGE_RAW : SIF_IMAGE_STRUCTURED;
+		memset(&hs, 0, sizeof(hs));
+		hs.out = o1;
+		load_checked(&l, fmt, &v);
+		assert_int_equal(sif_vdi_conv_write(&v, o1, &o, &res, &err), 0);
+		assert_int_equal(hs.begun, 1);
+		assert_int_equal(hs.begin_entries, 0);
+		assert_false(hs.begun_late);
+		assert_int_equal(hs.written, 1);
+		assert_false(hs.presented);
+		assert_int_equal(hs.entries, 1);
+		assert_int_equal(it_scan(o1, NULL, &err), 0);
+		if (fmt)
+			assert_int_equal(it_size(o1), res.out_bytes);
+		unlink(o1);
+		sif_vdi_conv_free(&v);
+		/* the fsync after it fails: nothing is left */
+		write_fails(&l, fmt, o1, &o, &hs, "fsync", 0, 1);
+		/* a write fails: never said */
+		write_fails(&l, fmt, o1, &o, &hs, "write", 3, 0);
+	}
+	assert_untouched(0);
+	assert_untouched(1);
+	lib_close(&l);
+	free(o1);
+}
+
 /* --- pool-convert-legacy ---------------------------------------------------- */
 
 static void pool_convert_mixed(void **state)
@@ -505,8 +628,15 @@ static void pool_convert_mixed(void **state)
 	assert_int_equal(access(temp, F_OK), -1);
 	assert_param(vdi[0], "suspend-image-format", "legacy");
 	assert_param(vdi[2], "suspend-image-format", "legacy");
-	assert_param(vdi[1], "suspend-image-format", "structured");
-	assert_param(vdi[3], "suspend-image-format", "structured");
+	/* no --to: raw images */
+	for (int i = 1; i < 4; i += 2) {
+		char *o = tu_strf("%s/%s.suspend-image", out, vdi[i]);
+
+		assert_param(vdi[i], "suspend-image-format", "raw");
+		assert_param(vdi[i], "location", o);
+		assert_raw_file(o);
+		free(o);
+	}
 	assert_int_equal(tu_count_entries(out), 2);
 	/* a second run has only the failures left; the text lists them */
 	tu_sif(&r, dbarg, "pool-convert-legacy", odir, NULL);
@@ -531,6 +661,148 @@ static void pool_convert_mixed(void **state)
 		free(o3);
 	}
 	free(odir); free(img0); free(raw); free(img2); free(orphan); free(temp);
+}
+
+/* Replace VDI i's image with what gen (a shell command, %s the path) makes; the field follows. */
+static void reimage(int i, const char *gen)
+{
+	struct run_result r;
+	char *img = tu_strf("%s/img/legacy-%d.img", w, i), *u = tu_strf("uuid=%s", vdi[i]);
+	char *cmd = tu_strf(gen, img);
+
+	unlink(img);
+	assert_int_equal(tu_sh(&r, "%s", cmd), 0);
+	tu_run_free(&r);
+	tu_sif(&r, dbarg, "vdi-check", u, "--image", img, "--fix", NULL);
+	tu_expect(&r, 0, "fixed", NULL);
+	free(img);
+	free(u);
+	free(cmd);
+}
+
+static struct json_object *row_of(struct json_object *rows, const char *uuid)
+{
+	for (size_t i = 0; i < json_object_array_length(rows); i++) {
+		struct json_object *row = json_object_array_get_idx(rows, i), *u;
+
+		if (json_object_object_get_ex(row, "vdi", &u) &&
+		    !strcmp(json_object_get_string(u), uuid))
+			return row;
+	}
+	return NULL;
+}
+
+static const char *row_str(struct json_object *row, const char *key)
+{
+	struct json_object *v;
+
+	assert_true(json_object_object_get_ex(row, key, &v));
+	return json_object_get_string(v);
+}
+
+static int64_t plan_int(struct json_object *j, const char *key)
+{
+	struct json_object *pl, *v;
+
+	assert_true(json_object_object_get_ex(j, "plan", &pl));
+	assert_true(json_object_object_get_ex(pl, key, &v));
+	return json_object_get_int64(v);
+}
+
+/*
+ * DESIGN §5: a structured or raw image whose stream is a Libxc_legacy
+ * record needs the legacy path too.  The plan finds such VDIs from their
+ * record headers, lists them as such and converts them; a structured or
+ * raw VDI that restores as it is (here an xl save file) is left alone; one
+ * whose image cannot be opened is listed with its uuid, never skipped.
+ */
+static void pool_convert_libxc_legacy_records(void **state)
+{
+	struct run_result r;
+	char *odir = tu_strf("--out-dir=%s", out), *img3 = tu_strf("%s/img/legacy-3.img", w);
+	char *gone = tu_strf("%s.gone", img3), *img2 = tu_strf("%s/img/legacy-2.img", w);
+	struct json_object *j, *rows, *row;
+
+	(void)state;
+	fresh();
+	reimage(0, "\"$SIF_BUILD/tests/gen_image\" '%s' kind=raw-legacy "
+		"v1='guest=pv width=64 guest_width=64 pages=150 vcpus=2 seed=3'");
+	reimage(1, "\"$SIF_BUILD/tests/gen_image\" '%s' kind=structured-legacy "
+		"v1='guest=hvm width=32 pages=150 qemu=1 qemu_len=2000 seed=4'");
+	reimage(2, "\"$SIF_BUILD/tests/gen_v2\" '%s' guest=hvm xl=1 xen417=1 pages=100 "
+		"emu_bytes=4096");
+	reimage(3, "\"$SIF_BUILD/tests/gen_image\" '%s' kind=raw pages=100");
+	assert_param(vdi[0], "suspend-image-format", "raw");
+	assert_param(vdi[1], "suspend-image-format", "structured");
+	assert_param(vdi[2], "suspend-image-format", "raw");
+	assert_int_equal(rename(img3, gone), 0);
+	/* the text plan names both records */
+	tu_sif(&r, dbarg, "pool-convert-legacy", odir, "--dry-run", NULL);
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.out, "0 legacy suspend VDIs, and 2 of 4 structured or raw holding "
+				      "a Libxc_legacy record: 2 to convert"));
+	for (int i = 0; i < 2; i++) {
+		char *line = tu_strf("VDI %s: its %s image %s/img/legacy-%d.img holds a Libxc_legacy "
+				     "record", vdi[i], i ? "structured" : "raw", w, i);
+
+		assert_non_null(strstr(r.out, line));
+		free(line);
+	}
+	assert_null(strstr(r.out, vdi[2]));
+	tu_run_free(&r);
+	assert_int_equal(tu_count_entries(out), 0);
+	/* converted; the unreadable one fails with its uuid */
+	tu_sif(&r, dbarg, "pool-convert-legacy", odir, "--json", NULL);
+	assert_int_equal(r.status, 1);
+	j = json_tokener_parse(r.out);
+	assert_non_null(j);
+	assert_int_equal(plan_int(j, "marked_legacy"), 0);
+	assert_int_equal(plan_int(j, "checked"), 4);
+	assert_int_equal(plan_int(j, "libxc_legacy_records"), 2);
+	assert_true(json_object_object_get_ex(j, "vdis", &rows));
+	assert_int_equal(json_object_array_length(rows), 3);
+	for (int i = 0; i < 2; i++) {
+		struct json_object *rec;
+
+		assert_non_null(row = row_of(rows, vdi[i]));
+		assert_string_equal(row_str(row, "status"), "converted");
+		assert_string_equal(row_str(row, "from"), i ? "structured" : "raw");
+		assert_string_equal(row_str(row, "guest"), i ? "hvm" : "pv");
+		assert_true(json_object_object_get_ex(row, "libxc_legacy_record", &rec));
+		assert_true(json_object_get_boolean(rec));
+	}
+	assert_null(row_of(rows, vdi[2]));
+	assert_non_null(row = row_of(rows, vdi[3]));
+	assert_string_equal(row_str(row, "status"), "failed");
+	assert_non_null(strstr(row_str(row, "error"), vdi[3]));
+	assert_non_null(strstr(row_str(row, "error"), "not checked for a Libxc_legacy record"));
+	assert_non_null(strstr(row_str(row, "error"), "does not exist"));
+	json_object_put(j);
+	tu_run_free(&r);
+	for (int i = 0; i < 2; i++) {
+		char *o = tu_strf("%s/%s.suspend-image", out, vdi[i]);
+
+		assert_param(vdi[i], "location", o);
+		assert_param(vdi[i], "suspend-image-format", "raw");
+		/* plain path now: a v2 Libxc record (and the HVM guest's Qemu_trad) */
+		tu_sif(&r, "image", "inspect", o, NULL);
+		assert_int_equal(r.status, 0);
+		assert_non_null(strstr(r.out, "converted from legacy"));
+		assert_null(strstr(r.out, "Libxc_legacy"));
+		assert_true((strstr(r.out, "2000 bytes of Qemu_trad state") != NULL) == (i == 1));
+		tu_run_free(&r);
+		free(o);
+	}
+	assert_param(vdi[2], "location", img2);
+	assert_param(vdi[3], "suspend-image-format", "raw");
+	/* the image back: nothing left to do */
+	assert_int_equal(rename(gone, img3), 0);
+	tu_sif(&r, dbarg, "pool-convert-legacy", odir, NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "0 legacy suspend VDIs, and 0 of 4 structured or raw holding "
+				      "a Libxc_legacy record: 0 to convert"));
+	tu_expect(&r, 0, "no suspend VDI needs the legacy path: nothing to convert", NULL);
+	free(odir); free(img3); free(gone); free(img2);
 }
 
 /* The progress line goes to a terminal only. */
@@ -569,7 +841,9 @@ int main(void)
 		cmocka_unit_test(vdi_convert_refusals),
 		cmocka_unit_test(commit_rechecks),
 		cmocka_unit_test(injected_failures),
+		cmocka_unit_test(hooks_begin_and_written),
 		cmocka_unit_test(pool_convert_mixed),
+		cmocka_unit_test(pool_convert_libxc_legacy_records),
 		cmocka_unit_test(progress_on_tty_only),
 	};
 

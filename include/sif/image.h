@@ -267,6 +267,13 @@ struct sif_image_convert_opts {
 	int64_t now;                    /* Xenops time and ext2 stamps; 0 = time(NULL) */
 	mode_t mode;                    /* of a new file */
 	struct sif_convert_opts conv;
+	/*
+	 * Optional: called once every byte is written, before the commit
+	 * makes the image durable and presents it (fsync, rename), so that a
+	 * caller can start other work meanwhile.  Nothing is promised yet.
+	 */
+	void (*written)(void *ctx);
+	void *written_ctx;
 };
 
 int sif_image_convert(struct sif_src *src, const char *path,

@@ -53,6 +53,7 @@ struct sif_vdi_conv {
 	struct sif_file_id orig;        /* the original at load time */
 	/* by sif_vdi_conv_check */
 	enum sif_image_format found;    /* what the image is */
+	bool libxc_legacy_record;       /* a framed image whose stream is Libxc_legacy */
 	enum sif_container_kind container;
 	uint64_t in_bytes;              /* the stream's bytes */
 	uint64_t out_max;               /* upper bound of the converted image */
@@ -66,8 +67,9 @@ void sif_vdi_conv_free(struct sif_vdi_conv *v);
 /*
  * Open the image and compare it with the field.  *needed: a legacy image
  * (or a framed one holding a Libxc_legacy record) to convert; false for an
- * image that restores as it is.  A disagreement, a bare stream, an xl save
- * file or an unreadable image fail, naming the VDI.
+ * image that restores as it is.  A framed image is looked at only up to
+ * its stream record's header.  A disagreement, a bare stream, an old xl
+ * save file (a v1 stream) or an unreadable image fail, naming the VDI.
  */
 int sif_vdi_conv_check(struct sif_vdi_conv *v, bool *needed, struct sif_err *err);
 
@@ -77,6 +79,15 @@ struct sif_vdi_conv_opts {
 	mode_t mode;                    /* of the new file */
 	void (*progress)(void *ctx, uint64_t in_pos, uint64_t in_end);
 	void *progress_ctx;
+	/*
+	 * write: the image is open and checked, nothing written yet; it may
+	 * block (pool-convert-legacy's next job waits there for its turn)
+	 */
+	void (*begin)(void *ctx);
+	void *begin_ctx;
+	/* write: every byte written, the fsync and the read-back to come */
+	void (*written)(void *ctx);
+	void *written_ctx;
 };
 
 struct sif_vdi_conv_result {

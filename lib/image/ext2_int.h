@@ -80,7 +80,12 @@ struct ext2_mkfs_opts {
 };
 int ext2_mkfs(const char *path, const struct ext2_mkfs_opts *o, ext2_filsys *fsp,
 	      ext2_ino_t *ino, struct sif_err *err);
-int ext2_mkfs_finish(ext2_filsys *fsp, ext2_ino_t ino, uint64_t final_bytes,
+/*
+ * sync: libext2fs makes the metadata durable, the superblock last (a
+ * device, which is the image as soon as it is written); false for a temp
+ * file that nothing presents before its owner's own fsync.
+ */
+int ext2_mkfs_finish(ext2_filsys *fsp, ext2_ino_t ino, uint64_t final_bytes, bool sync,
 		     struct sif_err *err);
 
 /* The smallest device (bytes, a multiple of 4096) that holds file_bytes. */

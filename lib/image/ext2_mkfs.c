@@ -155,8 +155,13 @@ static int make_file(ext2_filsys fs, const char *path, uint64_t bytes, int64_t n
 		return fail_ec(err, path, "setting the size of " SIF_EXT2_FILE, ec);
 	if ((ec = ext2fs_write_inode(fs, *ino, &inode)))
 		return fail_ec(err, path, "writing the inode of " SIF_EXT2_FILE, ec);
-	/* Metadata out of libext2fs's cache before the image data goes in. */
-	if ((ec = io_channel_flush(fs->io)))
+	/*
+	 * Metadata out of libext2fs's cache before the image data goes in;
+	 * switching the cache off and on writes it without the fsync of
+	 * io_channel_flush (the image's own fsync comes before its commit).
+	 */
+	if ((ec = io_channel_set_options(fs->io, "cache=off")) ||
+	    (ec = io_channel_set_options(fs->io, "cache=on")))
 		return fail_ec(err, path, "writing the block map", ec);
 	return 0;
 }
@@ -212,7 +217,7 @@ out:
 	return rc;
 }
 
-int ext2_mkfs_finish(ext2_filsys *fsp, ext2_ino_t ino, uint64_t final_bytes,
+int ext2_mkfs_finish(ext2_filsys *fsp, ext2_ino_t ino, uint64_t final_bytes, bool sync,
 		     struct sif_err *err)
 {
 	ext2_filsys fs = *fsp;
@@ -240,8 +245,19 @@ int ext2_mkfs_finish(ext2_filsys *fsp, ext2_ino_t ino, uint64_t final_bytes,
 		fail_ec(err, path, "writing the inode of " SIF_EXT2_FILE, ec);
 		goto out;
 	}
-	ec = ext2fs_close_free(fsp);
-	fs = NULL;
+	/*
+	 * Without the sync libext2fs writes its cache at close and drops
+	 * the errors: with the cache off, every write reports its own.
+	 */
+	if (!sync && (ec = io_channel_set_options(fs->io, "cache=off"))) {
+		fail_ec(err, path, "writing the filesystem metadata", ec);
+		goto out;
+	}
+	/* as ext2fs_close_free: fs is freed on success, not on failure */
+	ec = ext2fs_close2(fs, sync ? 0 : EXT2_FLAG_FLUSH_NO_SYNC);
+	if (ec)
+		ext2fs_free(fs);
+	*fsp = fs = NULL;
 	if (ec) {
 		fail_ec(err, path, "writing the filesystem metadata", ec);
 		goto out;

@@ -90,6 +90,8 @@ int sif_image_convert(struct sif_src *src, const char *path,
 	}
 	if (size)
 		*size = sif_image_writer_size(w);
+	if (o->written)
+		o->written(o->written_ctx);
 	rc = sif_image_writer_commit(w, err);
 	w = NULL;
 out:

@@ -15,6 +15,12 @@
  * first 4 KiB (old signature, old ext2 superblock) are wiped at open, a raw
  * image's signature is written last, an ext2 superblock only at commit;
  * abort wipes them again.
+ *
+ * Every image is fsync'd before the commit presents it.  So that the disk
+ * works while the converter does and the fsync finds little left to write,
+ * writeback of what is written is started every WRITEBACK_BYTES
+ * (sync_file_range, a hint that promises nothing: the fsync still decides
+ * and reports).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +38,7 @@
 
 #define WIPE_BYTES 4096
 #define DEFER_BYTES SIF_FRAME_SIGNATURE_LEN
+#define WRITEBACK_BYTES (8u << 20)
 
 struct sink_ops;
 
@@ -44,6 +51,7 @@ struct sif_image_writer {
 	uint64_t dev_bytes;             /* device size (0 for a growing raw file) */
 	uint64_t cap;                   /* most stream bytes accepted */
 	uint64_t pos;                   /* stream bytes written */
+	uint64_t kicked;                /* pos when writeback was last started */
 	struct sif_image_writer_opts o;
 	/* raw on a device: the signature, written at commit */
 	unsigned char head[DEFER_BYTES];
@@ -144,10 +152,14 @@ static void ext2_sink_map(struct sif_image_writer *w, uint64_t off, uint64_t *de
 
 static int ext2_sink_commit(struct sif_image_writer *w, struct sif_err *err)
 {
-	/* Data first, so the metadata never describes blocks not yet written. */
-	if (fsync(w->fd) < 0)
+	/*
+	 * On a device, data first, so the metadata never describes blocks
+	 * not yet written.  A temp file is nobody's image until the rename,
+	 * after one fsync of data and metadata together.
+	 */
+	if (w->is_dev && fsync(w->fd) < 0)
 		return sif_errno(err, SIF_EIO, "%s: fsync", w->path);
-	return ext2_mkfs_finish(&w->fs, w->ino, w->pos, err);
+	return ext2_mkfs_finish(&w->fs, w->ino, w->pos, w->is_dev, err);
 }
 
 static void ext2_sink_abort(struct sif_image_writer *w)
@@ -235,6 +247,18 @@ static int room(struct sif_image_writer *w, uint64_t n, struct sif_err *err)
 	return 0;
 }
 
+/*
+ * Start writeback of what was written since the last time, without
+ * waiting for it.  Its errors are left to the fsync, which sees them too.
+ */
+static void start_writeback(struct sif_image_writer *w)
+{
+	if (w->pos - w->kicked < WRITEBACK_BYTES)
+		return;
+	w->kicked = w->pos;
+	(void)sync_file_range(w->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+}
+
 /* Position the target fd at stream offset w->pos; return contiguous bytes. */
 static uint64_t seek_to_pos(struct sif_image_writer *w, struct sif_err *err)
 {
@@ -276,6 +300,7 @@ int sif_image_writer_write(struct sif_image_writer *w, const void *buf, size_t n
 		p += chunk;
 		n -= chunk;
 	}
+	start_writeback(w);
 	return 0;
 }
 
@@ -304,6 +329,7 @@ int sif_image_writer_copy(struct sif_image_writer *w, struct sif_src *src, uint6
 			return -1;
 		w->pos += chunk;
 		n -= chunk;
+		start_writeback(w);
 	}
 	return 0;
 }

@@ -14,6 +14,7 @@
 #include "sif/xl.h"
 #include "base/endian_int.h"
 #include "convert_internal.h"
+#include "legacy_int.h"
 
 static int fmt_err(struct sif_src *s, uint64_t at, struct sif_err *err,
 		   const char *what)
@@ -130,10 +131,28 @@ static int skip_v1_qemu(struct conv *c, struct sif_err *err)
 }
 
 /*
+ * "Legacy Libxc record (w/ QEMU record)": libxc's own qemu record right
+ * after a Libxc_legacy record's HVM stream, outside the framing.
+ */
+static int framed_libxc_qemu(struct conv *c, struct sif_err *err)
+{
+	struct sif_v1_payload p = { .src = c->src, .what = "qemu record" };
+	uint32_t len;
+
+	if (libxc_qemu_header(c->src, &len, err) < 0)
+		return -1;
+	p.len = len;
+	if (c->opts->skip_qemu && !c->out->sink->qemu)
+		return sif_src_skip(c->src, len, p.what, err);
+	return conv_write_qemu(c, &p, err);
+}
+
+/*
  * A framed image: the Libxc_legacy record's v1 stream becomes the v2
- * stream, its Qemu_trad record the qemu record; Xenops is dropped; a
- * record that already holds v2, or device state a v2 stream cannot carry,
- * is refused.
+ * stream, its qemu record (libxc's own after the stream, or a Qemu_trad
+ * record) the qemu record; Xenops is dropped; a record that already holds
+ * v2, a second qemu record, or device state a v2 stream cannot carry, is
+ * refused.
  */
 static int convert_framed(struct conv *c, struct sif_v1_info *v1, struct sif_err *err)
 {
@@ -143,7 +162,7 @@ static int convert_framed(struct conv *c, struct sif_v1_info *v1, struct sif_err
 	struct sif_frame_reader fr;
 	struct sif_frame_rec rec;
 	struct sif_src *s = c->src;
-	bool converted = false;
+	bool converted = false, qemu = false;
 	int r;
 
 	if (conv_libxl(c))
@@ -163,11 +182,18 @@ static int convert_framed(struct conv *c, struct sif_v1_info *v1, struct sif_err
 			if (sif_v1_read(s, &v1o, &conv_ops, c, v1, err) < 0)
 				return -1;
 			converted = true;
+			qemu = v1->guest == SIF_V1_HVM && libxc_qemu_follows(s);
+			if (qemu && framed_libxc_qemu(c, err) < 0)
+				return -1;
 			break;
 		case SIF_FRAME_QEMU_TRAD:
 			if (!converted)
 				return fmt_err(s, rec.offset, err,
 					       "a Qemu_trad record before the Libxc_legacy record");
+			if (qemu)
+				return fmt_err(s, rec.offset, err, "a second qemu record (a Qemu_trad "
+					       "record after libxc's own)");
+			qemu = true;
 			if (rec.length > SIF_V1_MAX_QEMU)
 				return sif_errf(err, SIF_EFORMAT,
 						"%s: offset %llu: Qemu_trad record of %llu bytes exceeds the limit of %u",
