@@ -146,12 +146,38 @@ start_serial_watch() {
 				seen="$seen $d:$tty"
 				# the reader first: output before it is lost
 				cat "$tty" >> $CLOG_hvm 2>/dev/null &
+				echo "$d $!" >> /tmp/serial-readers
 				stty -F "$tty" raw -echo 2>/dev/null &
 				echo "serial of domain $d: $tty" >> /tmp/serial-watch.log
 				;;
 			esac
 		done
 	) &
+}
+
+# serial_settle: the serial reader of every domain that is gone has put
+# its last bytes into the log (it ends when the pty closes; after 10 s it
+# is stopped), so that a late tick of a destroyed domain is not taken for
+# one of the next domain's (met once: "gaps in the ticks (19 .. 18)")
+serial_settle() {
+	local d p i
+	[ -s /tmp/serial-readers ] || return 0
+	while read -r d p; do
+		[ -d /proc/$p ] || continue
+		has_domain $d && continue
+		i=0
+		while [ -d /proc/$p ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+		if [ -d /proc/$p ]; then
+			echo "# serial reader $p of domain $d, which is gone, still open after 10 s: stopped"
+			kill $p 2>/dev/null
+		fi
+	done < /tmp/serial-readers
+}
+
+# tick_mark KIND: tick_state KIND 0 once the console log is complete
+tick_mark() {
+	[ $1 = hvm ] && serial_settle
+	tick_state $1 0
 }
 
 # tick_state KIND OFF: of the complete tick lines after byte OFF of the

@@ -59,7 +59,7 @@ sif_suspend() {
 	VDI=$(suspend_vdi)
 	[ -n "$VDI" ] || fail "vm-suspend named no VDI"
 	expect "$(domid_of $(name_of $k))" = "" "a domain still runs VM $u after vm-suspend"
-	tick_state $k 0; SAVED=$T_LAST; OFF=$T_SIZE
+	tick_mark $k; SAVED=$T_LAST; OFF=$T_SIZE
 	expect_vm_state $u Suspended
 	expect "$(vdi_format $VDI)" = raw "VDI $VDI suspend-image-format after vm-suspend"
 }
@@ -128,7 +128,7 @@ xl_reference() {
 	t=$(up)
 	infra xl save "$(name_of $k)" /tmp/$k.xl
 	echo "TIME $k xl save: $(el $t) s"
-	tick_state $k 0; SAVED=$T_LAST; OFF=$T_SIZE; XL_SAVED=$SAVED
+	tick_mark $k; SAVED=$T_LAST; OFF=$T_SIZE; XL_SAVED=$SAVED
 	t=$(up)
 	infra xl restore -e /tmp/$k.xl
 	echo "TIME $k xl restore: $(el $t) s"
@@ -170,7 +170,7 @@ scenario_a() {
 receive() {
 	local k=$1 host=$2 img=$3 what=$4 u t
 	u=$(uuid_of $k)
-	tick_state $k 0; OFF=$T_SIZE
+	tick_mark $k; OFF=$T_SIZE
 	t=$(up)
 	echo "# cat $img | $SIF vm-migrate-receive --from-host $host --stream - --vm $u"
 	cat $img | $SIF vm-migrate-receive --from-host $host --stream - --vm $u > /tmp/last.out 2>&1
@@ -213,7 +213,7 @@ scenario_c_e() {
 	step "$k c: vdi-check --fix marks the VDI legacy; vm-resume converts and resumes"
 	sif_ok vdi-check uuid=$A2_VDI --image /tmp/$k-a2.raw --fix
 	expect "$(vdi_format $A2_VDI)" = legacy "VDI $A2_VDI suspend-image-format after vdi-check --fix"
-	SAVED=$A2_SAVED; tick_state $k 0; OFF=$T_SIZE
+	SAVED=$A2_SAVED; tick_mark $k; OFF=$T_SIZE
 	sif_resume $k
 	sure grep -q "converted from v1" /tmp/last.out || fail "vm-resume did not say it converted the v1 stream"
 	expect "$(vdi_format $A2_VDI)" = legacy "VDI $A2_VDI suspend-image-format after the resume"
@@ -240,7 +240,7 @@ scenario_c_e() {
 	run /sbin/mke2fs -q -t ext2 -b 4096 -d /tmp/ext2 /tmp/$k-c.raw $blocks || fail "infrastructure: mke2fs"
 	rm -rf /tmp/ext2
 	sif_ok vdi-check uuid=$C_VDI --image /tmp/$k-c.raw
-	SAVED=$C_SAVED; tick_state $k 0; OFF=$T_SIZE
+	SAVED=$C_SAVED; tick_mark $k; OFF=$T_SIZE
 	sif_resume $k
 	sure grep -q "legacy, ext2 container" /tmp/last.out || fail "vm-resume did not read an ext2 legacy image"
 	rm -f /tmp/$k-c.raw
@@ -275,7 +275,7 @@ scenario_v() {
 	expect "$(head -c 14 /tmp/$k-v-$orig.conv)" = "XenSavedDomv2-" "the converted image's signature"
 	sif_ok image verify /tmp/$k-v-$orig.conv
 	rm -f /tmp/$k-v.raw
-	SAVED=$V_SAVED; tick_state $k 0; OFF=$T_SIZE
+	SAVED=$V_SAVED; tick_mark $k; OFF=$T_SIZE
 	sif_resume $k
 	sure grep -q "converted from v1" /tmp/last.out && fail "vm-resume converted again: the VDI holds a v2 image now"
 	sure grep -q "^decision: *raw" /tmp/last.out || fail "vm-resume did not take the raw path: $(grep -a '^decision' /tmp/last.out)"
@@ -295,7 +295,7 @@ scenario_b() {
 	rm -f /tmp/$k-b.wrapped
 	ok
 	step "$k b: vm-resume --image of the xl save file"
-	SAVED=$XL_SAVED; tick_state $k 0; OFF=$T_SIZE
+	SAVED=$XL_SAVED; tick_mark $k; OFF=$T_SIZE
 	sif_resume $k --image /tmp/$k.xl
 	rm -f /tmp/$k-b.raw /tmp/$k.xl
 	ok "domain $D runs on from tick $SAVED, where xl saved it"
