@@ -191,6 +191,7 @@ H44=$H44
 H417=$H417
 KINDS="$KINDS"
 SCENARIOS="${SIF_XEN_SCENARIOS:-}"
+BENCH_REPS=${SIF_XEN_BENCH_REPS:-5}
 EOF
 	cp "$HERE"/dom0/*.sh "$r/t/"
 	cp "$HERE/dom0/init" "$r/init"
