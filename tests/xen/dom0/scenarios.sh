@@ -117,6 +117,16 @@ legacy_of() {
 	run $GEN --width $2 --legacy-image $1 $3 || fail "gen_v1from2 --width $2 $1 failed"
 }
 
+# in_ext2 IMAGE OUT: IMAGE moved into a new ext2 filesystem OUT as its
+# suspend-image file (e2fsprogs' mke2fs -d, as a pre-2014 host's VDI held it)
+in_ext2() {
+	rm -rf /tmp/ext2 && mkdir /tmp/ext2 && mv $1 /tmp/ext2/suspend-image
+	run /sbin/mke2fs -q -t ext2 -b 4096 -d /tmp/ext2 $2 \
+		$(( $(stat -c %s /tmp/ext2/suspend-image) / 4096 * 11 / 10 + 1024 )) ||
+		fail "infrastructure: mke2fs"
+	rm -rf /tmp/ext2
+}
+
 # --- the chain ------------------------------------------------------------------
 xl_reference() {
 	local k=$1 u t
@@ -192,7 +202,7 @@ scenario_d_v2() {
 }
 
 scenario_c_e() {
-	local k=$1 u blocks
+	local k=$1 u
 	u=$(uuid_of $k)
 	step "$k c: the guest's stream rewritten as a 32-bit toolstack's v1 (legacy image)"
 	legacy_of /tmp/$k-a2.raw 32 /tmp/$k-c32.img
@@ -234,11 +244,8 @@ scenario_c_e() {
 	sure grep -q -i "truncated\|ended" /tmp/last.out || fail "the refusal does not say the image is truncated"
 	nothing_left $k /tmp/db.before
 	step "$k c: the whole 64-bit legacy image inside an ext2 filesystem (mke2fs -d)"
-	rm -rf /tmp/ext2 && mkdir /tmp/ext2 && mv /tmp/$k-c64.img /tmp/ext2/suspend-image
-	blocks=$(( $(stat -c %s /tmp/ext2/suspend-image) / 4096 * 11 / 10 + 1024 ))
 	rm -f /tmp/$k-c.raw
-	run /sbin/mke2fs -q -t ext2 -b 4096 -d /tmp/ext2 /tmp/$k-c.raw $blocks || fail "infrastructure: mke2fs"
-	rm -rf /tmp/ext2
+	in_ext2 /tmp/$k-c64.img /tmp/$k-c.raw
 	sif_ok vdi-check uuid=$C_VDI --image /tmp/$k-c.raw
 	SAVED=$C_SAVED; tick_mark $k; OFF=$T_SIZE
 	sif_resume $k
@@ -257,11 +264,7 @@ scenario_v() {
 	legacy_of /tmp/$k-v.raw $w /tmp/$k-v.img
 	rm -f /tmp/$k-v.raw
 	if [ $orig = ext2 ]; then
-		rm -rf /tmp/ext2 && mkdir /tmp/ext2 && mv /tmp/$k-v.img /tmp/ext2/suspend-image
-		run /sbin/mke2fs -q -t ext2 -b 4096 -d /tmp/ext2 /tmp/$k-v.raw \
-			$(( $(stat -c %s /tmp/ext2/suspend-image) / 4096 * 11 / 10 + 1024 )) ||
-			fail "infrastructure: mke2fs"
-		rm -rf /tmp/ext2
+		in_ext2 /tmp/$k-v.img /tmp/$k-v.raw
 	else
 		mv /tmp/$k-v.img /tmp/$k-v.raw
 	fi
