@@ -139,8 +139,14 @@ start_serial_watch() {
 		xenstore-watch /local/domain 2>/dev/null | while read -r p _; do
 			case $p in
 			/local/domain/*/serial/0/tty)
-				tty=$(xenstore-read "$p" 2>/dev/null) || continue
-				[ -n "$tty" ] || continue
+				# read again if TCG made xenstore-read crash (once seen:
+				# "Aborted", the domain's pty never read, 0 ticks)
+				for i in 1 2 3 4; do
+					tty=$(xenstore-read "$p" 2>/dev/null); rc=$?
+					[ $rc -lt 128 ] && break
+					echo "xenstore-read $p died of signal $((rc - 128)), again" >> /tmp/serial-watch.log
+				done
+				[ $rc = 0 ] && [ -n "$tty" ] || continue
 				d=${p#/local/domain/}; d=${d%%/*}
 				case " $seen " in *" $d:$tty "*) continue ;; esac
 				seen="$seen $d:$tty"
